@@ -1,5 +1,12 @@
-using ResNetSharp.Runtime;
-var r = TorchRuntime.EnsureLoaded();
-Console.WriteLine(r);
-var x = TorchSharp.torch.randn(2, 3);
-Console.WriteLine(x.sum().item<float>());
+using System.CommandLine;
+using ResNetSharp.Cli.Commands;
+using Spectre.Console;
+
+// Tables piped to a file or another program keep their columns instead of wrapping at 80.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 160;
+
+var root = new RootCommand("ResNetSharp: the deep residual networks of He et al. (CVPR 2016) in .NET — build, train, evaluate, reproduce, deploy.");
+root.Options.Add(CommonOptions.Threads);
+root.Subcommands.Add(ModelsCommand.Create());
+root.Subcommands.Add(SummaryCommand.Create());
+return root.Parse(args).Invoke();

@@ -42,6 +42,13 @@ public static class TorchRuntime
     /// <summary>The report of the load, or null before <see cref="EnsureLoaded"/> ran.</summary>
     public static RuntimeReport? Report => report;
 
+    /// <summary>Loads the runtime with default options if needed and returns <paramref name="name"/>; for module constructors' base calls.</summary>
+    internal static string Loaded(string name)
+    {
+        if (report is null) EnsureLoaded();
+        return name;
+    }
+
     /// <summary>Loads the runtime once (later calls only adjust the thread count) and returns what was done.</summary>
     public static RuntimeReport EnsureLoaded(RuntimeOptions? options = null)
     {
@@ -81,10 +88,10 @@ public static class TorchRuntime
         foreach (var lib in Preload)
         {
             var path = Path.Combine(dir, lib);
-            if (File.Exists(path)) Dl.Open(path, out _);
+            if (File.Exists(path)) Dl.Open(path, out _, out _);
         }
         var original = Path.Combine(dir, ShimFile);
-        if (Dl.Open(original, out var firstError)) return (dir, original, []);
+        if (Dl.Open(original, out var firstError, out _)) return (dir, original, []);
 
         var bytes = File.ReadAllBytes(original);
         var stdcxx = SystemLibraries.Find("libstdc++.so.6");
@@ -97,12 +104,26 @@ public static class TorchRuntime
                 $"(system libstdc++: {stdcxx ?? "not found"}). Check that libtorch's files in {dir} are complete.");
 
         var copy = WritePrivateCopy(bytes, options.CacheDirectory);
-        if (!Dl.Open(copy, out var patchedError))
+        if (!Dl.Open(copy, out var patchedError, out var handle))
             throw new TorchRuntimeException(
                 $"Could not load TorchSharp's native shim. The original {original} failed with: {firstError}. " +
                 $"A private copy with {string.Join(", ", weakened.Select(w => w.Version))} marked weak ({copy}) failed with: {patchedError}. " +
                 "Install a newer libstdc++ (GCC 13 or later, e.g. a conda or toolchain package) or run on a newer distribution.");
+        ResolveShimTo(handle);
         return (dir, copy, weakened.Select(w => w.Version).ToArray());
+    }
+
+    /// <summary>Points TorchSharp's <c>[DllImport("LibTorchSharp")]</c> at the loaded private copy, whatever the probing order.</summary>
+    static void ResolveShimTo(nint handle)
+    {
+        try
+        {
+            NativeLibrary.SetDllImportResolver(typeof(torch).Assembly, (name, _, _) => name == "LibTorchSharp" ? handle : 0);
+        }
+        catch (InvalidOperationException)
+        {
+            // TorchSharp set a resolver of its own; the loader then finds the copy by its soname.
+        }
     }
 
     static string WritePrivateCopy(byte[] patched, string? cacheDirectory)
@@ -143,9 +164,8 @@ public static class TorchRuntime
         [DllImport("libdl.so.2", EntryPoint = "dlerror")] static extern nint ErrorLibdl();
 
         /// <summary>dlopen with RTLD_NOW so that a missing symbol fails here, with a message, not at first call.</summary>
-        public static bool Open(string path, out string error)
+        public static bool Open(string path, out string error, out nint handle)
         {
-            nint handle;
             string? message;
             try
             {

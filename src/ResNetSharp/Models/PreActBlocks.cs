@@ -1,0 +1,99 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResNetSharp.Models;
+
+// Identity Mappings in Deep Residual Networks (He et al., ECCV 2016), Fig. 1(b): the order of
+// operations differs from the original units, so these live apart (as timm keeps them apart).
+// A projection shortcut reads the pre-activated input, as the authors' code does.
+
+/// <summary>Pre-activation basic unit: BN-ReLU-conv3x3, BN-ReLU-conv3x3, plus an untouched identity.</summary>
+public sealed class PreActBasicBlock : Module<Tensor, Tensor>, IResidualUnit
+{
+    readonly Module<Tensor, Tensor> bn1, conv1, bn2, conv2;
+    readonly Module<Tensor, Tensor>? downsample;
+    readonly bool residual;
+
+    internal PreActBasicBlock(NetworkSpec spec, int inChannels, int width, int stride) : base(nameof(PreActBasicBlock))
+    {
+        bn1 = BatchNorm2d(inChannels);
+        conv1 = Units.Conv3x3(inChannels, width, stride);
+        bn2 = BatchNorm2d(width);
+        conv2 = Units.Conv3x3(width, width, 1);
+        downsample = Shortcuts.For(spec, inChannels, width, stride);
+        residual = spec.Residual;
+        register_module("bn1", bn1);
+        register_module("conv1", conv1);
+        register_module("bn2", bn2);
+        register_module("conv2", conv2);
+        if (downsample is not null) register_module("downsample", downsample);
+    }
+
+    Tensor IResidualUnit.LastWeight => ((Conv2d)conv2).weight!;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var pre = bn1.call(x).relu();
+        var y = conv1.call(pre);
+        y = conv2.call(bn2.call(y).relu_());
+        if (residual) y = y.add_(PreActShortcut.Apply(downsample, x, pre));
+        return y.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>Pre-activation bottleneck: BN-ReLU-conv1x1, BN-ReLU-conv3x3, BN-ReLU-conv1x1 (x4), plus identity.</summary>
+public sealed class PreActBottleneck : Module<Tensor, Tensor>, IResidualUnit
+{
+    readonly Module<Tensor, Tensor> bn1, conv1, bn2, conv2, bn3, conv3;
+    readonly Module<Tensor, Tensor>? downsample;
+    readonly bool residual;
+
+    internal PreActBottleneck(NetworkSpec spec, int inChannels, int width, int stride) : base(nameof(PreActBottleneck))
+    {
+        var onReduce = spec.Stride == BottleneckStride.OnReduce;
+        bn1 = BatchNorm2d(inChannels);
+        conv1 = Units.Conv1x1(inChannels, width, onReduce ? stride : 1);
+        bn2 = BatchNorm2d(width);
+        conv2 = Units.Conv3x3(width, width, onReduce ? 1 : stride);
+        bn3 = BatchNorm2d(width);
+        conv3 = Units.Conv1x1(width, width * 4);
+        downsample = Shortcuts.For(spec, inChannels, width * 4, stride);
+        residual = spec.Residual;
+        register_module("bn1", bn1);
+        register_module("conv1", conv1);
+        register_module("bn2", bn2);
+        register_module("conv2", conv2);
+        register_module("bn3", bn3);
+        register_module("conv3", conv3);
+        if (downsample is not null) register_module("downsample", downsample);
+    }
+
+    Tensor IResidualUnit.LastWeight => ((Conv2d)conv3).weight!;
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var pre = bn1.call(x).relu();
+        var y = conv1.call(pre);
+        y = conv2.call(bn2.call(y).relu_());
+        y = conv3.call(bn3.call(y).relu_());
+        if (residual) y = y.add_(PreActShortcut.Apply(downsample, x, pre));
+        return y.MoveToOuterDisposeScope();
+    }
+}
+
+static class PreActShortcut
+{
+    /// <summary>Identity reads the raw input; option A pads it; a projection reads the pre-activated input.</summary>
+    public static Tensor Apply(Module<Tensor, Tensor>? downsample, Tensor x, Tensor pre) => downsample switch
+    {
+        null => x,
+        ZeroPadShortcut a => a.call(x),
+        _ => downsample.call(pre),
+    };
+}

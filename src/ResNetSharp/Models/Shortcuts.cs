@@ -1,0 +1,66 @@
+using ResNetSharp.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace ResNetSharp.Models;
+
+/// <summary>
+/// The shortcut connections of section 3.3: which unit gets which shortcut, and the modules that
+/// implement option A (parameter-free) and options B/C (projection, eq. 2).
+/// </summary>
+public static class Shortcuts
+{
+    /// <summary>
+    /// The module for a unit's shortcut, or null for identity (and for plain nets, which have none).
+    /// Named <c>downsample</c> in the unit so that projection weights use torchvision's keys.
+    /// </summary>
+    public static Module<Tensor, Tensor>? For(NetworkSpec spec, int inChannels, int outChannels, int stride)
+    {
+        if (!spec.Residual) return null;
+        var shapeChanges = stride != 1 || inChannels != outChannels;
+        return spec.Shortcut switch
+        {
+            ShortcutOption.A when shapeChanges => new ZeroPadShortcut(stride, outChannels - inChannels),
+            ShortcutOption.A => null,
+            ShortcutOption.B when !shapeChanges => null,
+            _ => Projection(inChannels, outChannels, stride, withNorm: !spec.PreActivation),
+        };
+    }
+
+    /// <summary>eq. 2: y = F(x) + W_s x, a strided 1x1 convolution (+BN for post-activation nets).</summary>
+    static Module<Tensor, Tensor> Projection(int inChannels, int outChannels, int stride, bool withNorm)
+    {
+        var conv = Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
+        return withNorm
+            ? Sequential(("0", conv), ("1", BatchNorm2d(outChannels)))
+            : Sequential(("0", conv));
+    }
+}
+
+/// <summary>Option A: identity that takes every <c>stride</c>-th pixel and appends zero channels. No parameters.</summary>
+public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
+{
+    /// <summary>Spatial subsampling step.</summary>
+    public int Stride { get; }
+
+    /// <summary>Zero channels appended after the input's channels.</summary>
+    public int ExtraChannels { get; }
+
+    /// <summary>Creates the shortcut; <paramref name="extraChannels"/> must not be negative.</summary>
+    public ZeroPadShortcut(int stride, int extraChannels) : base(TorchRuntime.Loaded(nameof(ZeroPadShortcut)))
+    {
+        if (extraChannels < 0) throw new ArgumentException("Option A cannot reduce channels; use a projection (option B or C).");
+        Stride = stride;
+        ExtraChannels = extraChannels;
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = Stride == 1 ? x.alias() : x[.., .., TensorIndex.Slice(null, null, Stride), TensorIndex.Slice(null, null, Stride)];
+        if (ExtraChannels > 0) y = functional.pad(y, [0, 0, 0, 0, 0, ExtraChannels]);
+        return y.MoveToOuterDisposeScope();
+    }
+}
