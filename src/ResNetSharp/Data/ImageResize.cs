@@ -39,57 +39,67 @@ public static class ImageResize
     /// <paramref name="regionWidth"/>x<paramref name="regionHeight"/> (source pixels, may be fractional)
     /// to <paramref name="outWidth"/>x<paramref name="outHeight"/>, mirrored left–right when <paramref name="flip"/>.
     /// </summary>
-    public static void ResizeRegion(RgbImage source, double left, double top, double regionWidth, double regionHeight,
+    public static unsafe void ResizeRegion(RgbImage source, double left, double top, double regionWidth, double regionHeight,
         int outWidth, int outHeight, bool flip, Span<byte> destination)
     {
+        var rowLength = outWidth * 3;
+        if (destination.Length < rowLength * outHeight)
+            throw new ArgumentException($"The destination holds {destination.Length} bytes; a {outWidth}x{outHeight} image needs {rowLength * outHeight}.", nameof(destination));
         var cx = Coefficients.For(source.Width, left, regionWidth, outWidth);
         var cy = Coefficients.For(source.Height, top, regionHeight, outHeight);
-        var firstRow = cy.Start[0];
-        var lastRow = cy.Start[^1] + cy.Count[^1];
+        int firstRow = int.MaxValue, lastRow = 0;
         for (var i = 0; i < outHeight; i++)
         {
             firstRow = Math.Min(firstRow, cy.Start[i]);
             lastRow = Math.Max(lastRow, cy.Start[i] + cy.Count[i]);
         }
         var rows = lastRow - firstRow;
-        var rowLength = outWidth * 3;
-        var temp = ArrayPool<float>.Shared.Rent(rows * rowLength);
+        var temp = ArrayPool<float>.Shared.Rent(rows * rowLength + rowLength);
         try
         {
-            var src = source.Pixels.Span;
-            for (var r = 0; r < rows; r++)
+            fixed (byte* src0 = source.Pixels.Span)
+            fixed (byte* dst0 = destination)
+            fixed (float* tmp0 = temp)
+            fixed (int* xStart = cx.Start, xCount = cx.Count)
+            fixed (float* xWeights = cx.Weights)
             {
-                var srcRow = src.Slice((firstRow + r) * source.Width * 3, source.Width * 3);
-                var tmpRow = temp.AsSpan(r * rowLength, rowLength);
-                for (var x = 0; x < outWidth; x++)
+                // rows first: only the source rows the columns pass will read
+                for (var r = 0; r < rows; r++)
                 {
-                    var k = flip ? outWidth - 1 - x : x;
-                    float sr = 0, sg = 0, sb = 0;
-                    var start = cx.Start[k];
-                    var weights = cx.Weights.AsSpan(k * cx.Taps, cx.Count[k]);
+                    var srcRow = src0 + (long)(firstRow + r) * source.Width * 3;
+                    var tmpRow = tmp0 + r * rowLength;
+                    for (var x = 0; x < outWidth; x++)
+                    {
+                        var k = flip ? outWidth - 1 - x : x;
+                        float sr = 0, sg = 0, sb = 0;
+                        var p = srcRow + xStart[k] * 3;
+                        var w = xWeights + k * cx.Taps;
+                        for (int t = 0, n = xCount[k]; t < n; t++, p += 3)
+                        {
+                            sr += p[0] * w[t];
+                            sg += p[1] * w[t];
+                            sb += p[2] * w[t];
+                        }
+                        tmpRow[x * 3] = sr;
+                        tmpRow[x * 3 + 1] = sg;
+                        tmpRow[x * 3 + 2] = sb;
+                    }
+                }
+                // then columns: accumulate whole weighted rows (cache-friendly, vectorisable)
+                var acc = tmp0 + rows * rowLength;
+                for (var y = 0; y < outHeight; y++)
+                {
+                    var weights = cy.Weights.AsSpan(y * cy.Taps, cy.Count[y]);
+                    var baseRow = tmp0 + (cy.Start[y] - firstRow) * rowLength;
+                    new Span<float>(acc, rowLength).Clear();
                     for (var t = 0; t < weights.Length; t++)
                     {
-                        var p = (start + t) * 3;
                         var w = weights[t];
-                        sr += srcRow[p] * w;
-                        sg += srcRow[p + 1] * w;
-                        sb += srcRow[p + 2] * w;
+                        var row = baseRow + t * rowLength;
+                        for (var i = 0; i < rowLength; i++) acc[i] += row[i] * w;
                     }
-                    tmpRow[x * 3] = sr;
-                    tmpRow[x * 3 + 1] = sg;
-                    tmpRow[x * 3 + 2] = sb;
-                }
-            }
-            for (var y = 0; y < outHeight; y++)
-            {
-                var outRow = destination.Slice(y * rowLength, rowLength);
-                var weights = cy.Weights.AsSpan(y * cy.Taps, cy.Count[y]);
-                var baseRow = cy.Start[y] - firstRow;
-                for (var i = 0; i < rowLength; i++)
-                {
-                    float s = 0;
-                    for (var t = 0; t < weights.Length; t++) s += temp[(baseRow + t) * rowLength + i] * weights[t];
-                    outRow[i] = ToByte(s);
+                    var outRow = dst0 + y * rowLength;
+                    for (var i = 0; i < rowLength; i++) outRow[i] = ToByte(acc[i]);
                 }
             }
         }
