@@ -1,0 +1,198 @@
+namespace ResNetSharp.Training;
+
+/// <summary>
+/// Everything that defines a training run. Recipes (<see cref="Recipes"/>) are values of it; a JSON file
+/// and command-line flags override fields one by one. The resolved value is written into the run
+/// folder and every checkpoint. Learning rates are per mini-batch of <see cref="BatchSize"/> images.
+/// </summary>
+public sealed record TrainingConfig
+{
+    /// <summary>The recipe this configuration started from.</summary>
+    public string Recipe { get; init; } = "paper-cifar";
+
+    /// <summary>Network name (see <c>ModelZoo</c>).</summary>
+    public string Model { get; init; } = "resnet20";
+
+    /// <summary>Classifier outputs; null takes the number of classes of the data.</summary>
+    public int? Classes { get; init; }
+
+    /// <summary>"cifar10", "cifar100", an ImageFolder root with train/ and test/ (or val/) folders, or a .tar.gz of one.</summary>
+    public string Data { get; init; } = "cifar10";
+
+    /// <summary>Where CIFAR binaries are (or go); null means the cache folder.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Hold out 5k training images (paper 4.2: 45k/5k) and evaluate on them instead of the test set.</summary>
+    public bool Validation { get; init; }
+
+    /// <summary>"cifar" (pad 4, crop 32, flip), "imagenet" (scale [256,480], crop 224, flip, PCA lighting), "imagenet-rrc" or "none".</summary>
+    public string Augmentation { get; init; } = "cifar";
+
+    /// <summary>"per-pixel-mean" (the paper) or "per-channel" (mean/std of the training set).</summary>
+    public string Normalization { get; init; } = "per-pixel-mean";
+
+    /// <summary>Images per mini-batch.</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Peak learning rate per mini-batch.</summary>
+    public double LearningRate { get; init; } = 0.1;
+
+    /// <summary>SGD momentum.</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>L2 weight decay.</summary>
+    public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Nesterov momentum.</summary>
+    public bool Nesterov { get; init; }
+
+    /// <summary>Apply weight decay to BN scales/shifts and biases too (the paper does).</summary>
+    public bool DecayNormAndBias { get; init; } = true;
+
+    /// <summary>Label smoothing of the cross-entropy (0 = none, as the paper).</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Learning-rate schedule shape.</summary>
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Step;
+
+    /// <summary>Total iterations (mini-batches).</summary>
+    public int Iterations { get; init; } = 64_000;
+
+    /// <summary>Iterations at which a step schedule divides the rate.</summary>
+    public IReadOnlyList<int> Milestones { get; init; } = [32_000, 48_000];
+
+    /// <summary>Factor of each division.</summary>
+    public double Gamma { get; init; } = 0.1;
+
+    /// <summary>Linear warm-up iterations (0 = none).</summary>
+    public int WarmupIterations { get; init; }
+
+    /// <summary>The paper's warm-up for deep CIFAR nets: this rate until the training error is below <see cref="PaperWarmupUntilError"/>.</summary>
+    public double? PaperWarmupLearningRate { get; init; }
+
+    /// <summary>Training error that ends the paper's warm-up (80%).</summary>
+    public double PaperWarmupUntilError { get; init; } = 0.8;
+
+    /// <summary>The paper's warm-up applies to networks at least this deep (110 layers).</summary>
+    public int PaperWarmupMinDepth { get; init; } = 110;
+
+    /// <summary>Evaluations without improvement before a plateau schedule divides the rate.</summary>
+    public int PlateauPatience { get; init; } = 3;
+
+    /// <summary>Smallest improvement of the validation error that counts (absolute).</summary>
+    public double PlateauThreshold { get; init; } = 1e-3;
+
+    /// <summary>Evaluate every this many iterations; 0 = once per epoch.</summary>
+    public int EvalEvery { get; init; }
+
+    /// <summary>Log training metrics every this many iterations.</summary>
+    public int LogEvery { get; init; } = 50;
+
+    /// <summary>Seed of initialisation, shuffling and augmentation.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Data-loading threads.</summary>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>"cpu", "cuda", "cuda:N" or "auto".</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Zero-initialise the last BN of every unit.</summary>
+    public bool ZeroInitLast { get; init; }
+
+    /// <summary>On a NaN or infinite loss skip the step instead of stopping.</summary>
+    public bool SkipNonFinite { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that makes no sense.</summary>
+    public TrainingConfig Validate()
+    {
+        if (BatchSize < 1) throw new ArgumentException($"batchSize must be at least 1 (got {BatchSize}).");
+        if (Iterations < 1) throw new ArgumentException($"iterations must be at least 1 (got {Iterations}).");
+        if (LearningRate <= 0) throw new ArgumentException($"learningRate must be positive (got {LearningRate}).");
+        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"labelSmoothing must be in [0, 1) (got {LabelSmoothing}).");
+        if (Milestones.Any(m => m < 0)) throw new ArgumentException("milestones must not be negative.");
+        if (LogEvery < 1) throw new ArgumentException("logEvery must be at least 1.");
+        if (Augmentation is not ("cifar" or "imagenet" or "imagenet-rrc" or "none"))
+            throw new ArgumentException($"Unknown augmentation '{Augmentation}'. Use cifar, imagenet, imagenet-rrc or none.");
+        if (Normalization is not ("per-pixel-mean" or "per-channel"))
+            throw new ArgumentException($"Unknown normalization '{Normalization}'. Use per-pixel-mean or per-channel.");
+        return this;
+    }
+
+    /// <summary>
+    /// The same run with <paramref name="fraction"/> of the iterations, milestones and warm-up scaled alike
+    /// (a CPU-sized version of a paper schedule).
+    /// </summary>
+    public TrainingConfig Scaled(double fraction)
+    {
+        if (fraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "A budget is a fraction in (0, 1].");
+        int Scale(int n) => Math.Max(1, (int)Math.Round(n * fraction));
+        return this with
+        {
+            Iterations = Scale(Iterations),
+            Milestones = Milestones.Select(Scale).ToArray(),
+            WarmupIterations = WarmupIterations == 0 ? 0 : Scale(WarmupIterations),
+        };
+    }
+}
+
+/// <summary>The named recipes: the paper's two and CPU-sized ones.</summary>
+public static class Recipes
+{
+    /// <summary>
+    /// Section 4.2: SGD, batch 128, momentum 0.9, weight decay 1e-4, lr 0.1 divided by 10 at 32k and 48k,
+    /// stop at 64k; 110 layers and deeper warm up at 0.01 until the training error is below 80%.
+    /// </summary>
+    public static TrainingConfig PaperCifar { get; } = new()
+    {
+        Recipe = "paper-cifar",
+        PaperWarmupLearningRate = 0.01,
+    };
+
+    /// <summary>
+    /// Section 3.4: batch 256, lr 0.1 divided by 10 when the error plateaus, weight decay 1e-4, momentum 0.9,
+    /// up to 60e4 iterations, scale augmentation with PCA lighting, per-pixel mean.
+    /// </summary>
+    public static TrainingConfig PaperImageNet { get; } = new()
+    {
+        Recipe = "paper-imagenet",
+        Model = "resnet34",
+        Data = "imagenet",
+        Augmentation = "imagenet",
+        BatchSize = 256,
+        Schedule = ScheduleKind.Plateau,
+        Iterations = 600_000,
+        Milestones = [],
+        EvalEvery = 5_000,
+    };
+
+    /// <summary>
+    /// A CIFAR schedule for one CPU hour: the paper's net, data and augmentation with one-cycle
+    /// learning rate, Nesterov momentum and weight decay 5e-4 over 30k iterations (77 epochs).
+    /// </summary>
+    public static TrainingConfig CifarCpu { get; } = new()
+    {
+        Recipe = "cifar-cpu",
+        LearningRate = 0.2,
+        WeightDecay = 5e-4,
+        Nesterov = true,
+        Schedule = ScheduleKind.OneCycle,
+        Iterations = 30_000,
+        Milestones = [],
+        WarmupIterations = 2_000,
+    };
+
+    /// <summary>Every recipe by name.</summary>
+    public static IReadOnlyDictionary<string, TrainingConfig> All { get; } = new Dictionary<string, TrainingConfig>
+    {
+        ["paper-cifar"] = PaperCifar,
+        ["paper-imagenet"] = PaperImageNet,
+        ["cifar-cpu"] = CifarCpu,
+    };
+
+    /// <summary>The recipe named <paramref name="name"/>; unknown names fail with the list.</summary>
+    public static TrainingConfig Get(string name) =>
+        All.TryGetValue(name.Trim().ToLowerInvariant(), out var recipe)
+            ? recipe
+            : throw new ArgumentException($"Unknown recipe '{name}'. Known recipes: {string.Join(", ", All.Keys)}.");
+}
