@@ -28,6 +28,9 @@ public sealed record TrainingConfig
     /// <summary>"cifar" (pad 4, crop 32, flip), "imagenet" (scale [256,480], crop 224, flip, PCA lighting), "imagenet-rrc" or "none".</summary>
     public string Augmentation { get; init; } = "cifar";
 
+    /// <summary>Side of the square network input; null means 224 for ImageNet augmentation, else the images' own size.</summary>
+    public int? CropSize { get; init; }
+
     /// <summary>"per-pixel-mean" (the paper) or "per-channel" (mean/std of the training set).</summary>
     public string Normalization { get; init; } = "per-pixel-mean";
 

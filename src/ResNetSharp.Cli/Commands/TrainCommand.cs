@@ -1,0 +1,203 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ResNetSharp.Models;
+using ResNetSharp.Training;
+using Spectre.Console;
+
+namespace ResNetSharp.Cli.Commands;
+
+/// <summary>
+/// <c>resnet train</c>: recipe → optional JSON file → flags (only flags that were given override), then
+/// <see cref="TrainingRun"/> with a live progress bar (plain lines when output is not a terminal).
+/// </summary>
+static class TrainCommand
+{
+    // Flags that map one-to-one onto TrainingConfig fields (JSON names).
+    static readonly List<(Option Option, string Field)> Fields = [];
+
+    static Option<T> Field<T>(string name, string field, string description)
+    {
+        var option = new Option<T>(name) { Description = description };
+        Fields.Add((option, field));
+        return option;
+    }
+
+    public static Command Create()
+    {
+        var recipe = new Option<string>("--recipe") { Description = $"Starting recipe: {string.Join(", ", Recipes.All.Keys)}.", DefaultValueFactory = _ => "paper-cifar" };
+        var configFile = new Option<FileInfo?>("--config") { Description = "JSON file of TrainingConfig fields that override the recipe." };
+        var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<model>-<time>)." };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its latest checkpoint." };
+        var budget = new Option<double?>("--budget") { Description = "Scale iterations, milestones and warm-up by this fraction (e.g. 0.25)." };
+        var epochs = new Option<double?>("--epochs") { Description = "Train for this many epochs instead of --iterations (milestones scale along)." };
+        var milestones = new Option<string?>("--milestones") { Description = "Comma-separated iterations at which a step schedule divides the rate." };
+        Option[] fields =
+        [
+            Field<string>("--model", "model", "Network name (see 'resnet models')."),
+            Field<string>("--data", "data", "cifar10, cifar100, an ImageFolder root (train/ and test/ or val/), or a .tar.gz of one."),
+            Field<string>("--data-dir", "dataDir", "Folder of the CIFAR binaries (or where to download them)."),
+            Field<int>("--iterations", "iterations", "Total mini-batches."),
+            Field<int>("--batch-size", "batchSize", "Images per mini-batch."),
+            Field<double>("--lr", "learningRate", "Peak learning rate."),
+            Field<double>("--momentum", "momentum", "SGD momentum."),
+            Field<double>("--weight-decay", "weightDecay", "L2 weight decay."),
+            Field<bool>("--nesterov", "nesterov", "Nesterov momentum."),
+            Field<ScheduleKind>("--schedule", "schedule", "Step, Plateau, Cosine or OneCycle."),
+            Field<int>("--warmup", "warmupIterations", "Linear warm-up iterations."),
+            Field<double>("--label-smoothing", "labelSmoothing", "Label smoothing (0 = none)."),
+            Field<bool>("--validation", "validation", "Hold out 5k training images and evaluate on them (paper 4.2)."),
+            Field<string>("--augmentation", "augmentation", "cifar, imagenet, imagenet-rrc or none."),
+            Field<string>("--normalization", "normalization", "per-pixel-mean or per-channel."),
+            Field<int>("--crop", "cropSize", "Network input side."),
+            Field<int>("--seed", "seed", "Seed of initialisation, shuffling and augmentation."),
+            Field<int>("--workers", "workers", "Data-loading threads."),
+            Field<string>("--device", "device", "cpu, cuda, cuda:N or auto."),
+            Field<int>("--eval-every", "evalEvery", "Evaluate every N iterations (0 = every epoch)."),
+            Field<int>("--log-every", "logEvery", "Log every N iterations."),
+            Field<bool>("--zero-init", "zeroInitLast", "Zero-initialise each unit's last BN."),
+            Field<bool>("--skip-non-finite", "skipNonFinite", "Skip steps whose loss is NaN or infinite instead of stopping."),
+        ];
+        var noDecay = new Option<bool>("--no-decay-norm-bias") { Description = "No weight decay on BN parameters and biases." };
+        var command = new Command("train", "Train a network with the paper's recipe (default: ResNet-20 on CIFAR-10, section 4.2).")
+        {
+            recipe, configFile, output, resume, budget, epochs, milestones, noDecay,
+        };
+        foreach (var f in fields) command.Options.Add(f);
+
+        command.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            using var cancel = new CancellationTokenSource();
+            Console.CancelKeyPress += (_, e) =>
+            {
+                e.Cancel = true; // finish the step, write a checkpoint, exit cleanly
+                cancel.Cancel();
+            };
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true;
+                cancel.Cancel();
+            });
+
+            TrainingResult result;
+            if (parse.GetValue(resume) is { } runDir)
+            {
+                result = WithProgress(o => TrainingRun.Resume(runDir, o, cancel.Token));
+            }
+            else
+            {
+                var config = Resolve(parse, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
+                    parse.GetValue(milestones), parse.GetResult(noDecay) is not null ? !parse.GetValue(noDecay) : null);
+                var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}");
+                result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel.Token));
+            }
+            var last = result.Metrics.LastOrDefault();
+            AnsiConsole.MarkupLine(result.Interrupted
+                ? $"[yellow]interrupted[/]: checkpoint {Markup.Escape(result.LatestCheckpoint)}; continue with [bold]resnet train --resume {Markup.Escape(result.RunDirectory)}[/]"
+                : $"[green]done[/]: test error [bold]{result.FinalTestError * 100:0.00}%[/] (accuracy {(1 - result.FinalTestError) * 100:0.00}%), " +
+                  $"train error {result.FinalTrainError * 100:0.00}%, {last?.Seconds / 60:0.0} min; run folder {Markup.Escape(result.RunDirectory)}");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary>Recipe, then the JSON file's fields, then the flags that were given.</summary>
+    internal static TrainingConfig Resolve(ParseResult parse, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias)
+    {
+        var node = JsonSerializer.SerializeToNode(Recipes.Get(recipeName), Checkpoint.Json)!.AsObject();
+        if (file is not null)
+        {
+            if (!file.Exists) throw new FileNotFoundException($"Config file '{file.FullName}' does not exist.", file.FullName);
+            var overrides = JsonNode.Parse(File.ReadAllText(file.FullName)) as JsonObject
+                            ?? throw new InvalidDataException($"'{file.FullName}' must hold a JSON object of TrainingConfig fields.");
+            foreach (var (key, value) in overrides)
+            {
+                var match = node.Select(p => p.Key).FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase))
+                            ?? throw new ArgumentException($"'{file.Name}' sets unknown field '{key}'. Known fields: {string.Join(", ", node.Select(p => p.Key))}.");
+                node[match] = value?.DeepClone();
+            }
+        }
+        foreach (var (option, field) in Fields)
+        {
+            if (parse.GetResult(option) is null) continue;
+            node[field] = JsonSerializer.SerializeToNode(parse.GetResult(option)!.GetValueOrDefault<object>(), Checkpoint.Json);
+        }
+        if (milestones is not null) node["milestones"] = new JsonArray(milestones.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(m => (JsonNode)int.Parse(m.Trim())).ToArray());
+        if (decayNormAndBias is { } d) node["decayNormAndBias"] = d;
+        TrainingConfig config;
+        try
+        {
+            config = node.Deserialize<TrainingConfig>(Checkpoint.Json)!;
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"The configuration does not read as a TrainingConfig: {e.Message}");
+        }
+        ModelZoo.Get(config.Model); // fail now on an unknown network, not after loading data
+        if (epochs is { } ep)
+        {
+            var perEpoch = 50_000 / config.BatchSize; // CIFAR-sized default; exact count is known only after loading data
+            config = config.Scaled(Math.Min(1, ep * perEpoch / config.Iterations));
+        }
+        if (budget is { } b) config = config.Scaled(b);
+        return config.Validate();
+    }
+
+    static TrainingResult WithProgress(Func<ITrainingObserver, TrainingResult> train)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return train(new LineObserver());
+        TrainingResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+            .Start(ctx => result = train(new BarObserver(ctx)));
+        return result!;
+    }
+
+    /// <summary>Plain lines for logs and pipes.</summary>
+    sealed class LineObserver : ITrainingObserver
+    {
+        public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription) =>
+            Console.WriteLine($"training {spec.Name} ({config.Recipe}) on {dataDescription}: {config.Iterations:N0} iterations of {config.BatchSize}, from iteration {progress.Iteration:N0}");
+
+        public void Logged(MetricsRow r) => Console.WriteLine(Format(r));
+
+        public void Note(string message) => Console.WriteLine($"note: {message}");
+    }
+
+    /// <summary>A live bar with loss, error, lr, img/s and ETA.</summary>
+    sealed class BarObserver(ProgressContext ctx) : ITrainingObserver
+    {
+        ProgressTask? task;
+        MetricsRow? last;
+
+        public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription)
+        {
+            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(spec.Name)}[/] ({config.Recipe}) on {Markup.Escape(dataDescription)}");
+            task = ctx.AddTask(spec.Name, maxValue: config.Iterations);
+            task.Value = progress.Iteration;
+        }
+
+        public void Stepped(long iteration, double loss, double learningRate)
+        {
+            if (task is null) return;
+            task.Value = iteration + 1;
+            task.Description = $"it {iteration + 1:N0} loss {loss:0.000} lr {learningRate:0.####}" +
+                               (last is null ? "" : $" err {last.TrainError * 100:0.0}% {last.ImagesPerSecond:0} img/s") +
+                               (last?.TestError is { } t ? $" test {t * 100:0.00}%" : "");
+        }
+
+        public void Logged(MetricsRow r)
+        {
+            last = r with { TestError = r.TestError ?? last?.TestError };
+            if (r.TestError is not null) AnsiConsole.WriteLine(Format(r));
+        }
+
+        public void Note(string message) => AnsiConsole.MarkupLine($"[yellow]note[/]: {Markup.Escape(message)}");
+    }
+
+    static string Format(MetricsRow r) =>
+        $"it {r.Iteration,7:N0}  epoch {r.Epoch,6:0.00}  lr {r.LearningRate,-8:0.#####} loss {r.TrainLoss:0.0000}  train err {r.TrainError * 100,6:0.00}%" +
+        (r.TestError is { } t ? $"  test err {t * 100,6:0.00}%" : "") + $"  {r.ImagesPerSecond,6:0} img/s  {r.Seconds / 60,6:0.0} min";
+}

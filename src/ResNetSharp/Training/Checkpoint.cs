@@ -1,0 +1,158 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ResNetSharp.Data;
+using ResNetSharp.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Training;
+
+/// <summary>Where a run stands: enough, with the weights and momentum, to continue bit-identically.</summary>
+public sealed record TrainingProgress
+{
+    /// <summary>Iterations completed.</summary>
+    public long Iteration { get; init; }
+
+    /// <summary>Mini-batches per epoch of the run's loader (the loader position is Iteration mod this).</summary>
+    public int BatchesPerEpoch { get; init; }
+
+    /// <summary>State of the paper's warm-up and plateau rules.</summary>
+    public ScheduleState Schedule { get; init; } = new();
+
+    /// <summary>Lowest test (or validation) error so far.</summary>
+    public double? BestError { get; init; }
+
+    /// <summary>Last evaluated test (or validation) error.</summary>
+    public double? LastError { get; init; }
+
+    /// <summary>Training wall time so far, in seconds.</summary>
+    public double Seconds { get; init; }
+
+    /// <summary>Epoch of the next mini-batch.</summary>
+    public int Epoch => BatchesPerEpoch == 0 ? 0 : (int)(Iteration / BatchesPerEpoch);
+
+    /// <summary>Position of the next mini-batch within its epoch.</summary>
+    public int BatchInEpoch => BatchesPerEpoch == 0 ? 0 : (int)(Iteration % BatchesPerEpoch);
+}
+
+/// <summary>
+/// A checkpoint: weights and BN statistics, SGD momentum, progress, the torch RNG state, the resolved
+/// configuration, the network description, class names and input normalisation. Stored as a safetensors
+/// file (model.* and optimizer.* tensors, the rest as JSON metadata) with a SHA-256 of its data.
+/// </summary>
+public sealed class Checkpoint : IDisposable
+{
+    /// <summary>The format tag every checkpoint carries.</summary>
+    public const string Format = "resnetsharp-checkpoint/1";
+
+    /// <summary>JSON settings of checkpoints, run folders and config files: camelCase, enums as names.</summary>
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>The resolved training configuration.</summary>
+    public required TrainingConfig Config { get; init; }
+
+    /// <summary>The network description.</summary>
+    public required NetworkSpec Spec { get; init; }
+
+    /// <summary>Class names in label order.</summary>
+    public required IReadOnlyList<string> ClassNames { get; init; }
+
+    /// <summary>How images were normalised for the network.</summary>
+    public required Normalization Normalization { get; init; }
+
+    /// <summary>Where the run stood.</summary>
+    public required TrainingProgress Progress { get; init; }
+
+    /// <summary>Weights and buffers by torchvision-style name.</summary>
+    public required Dictionary<string, Tensor> ModelState { get; init; }
+
+    /// <summary>SGD momentum buffers by parameter name.</summary>
+    public required Dictionary<string, Tensor> Momentum { get; init; }
+
+    /// <summary>libtorch's CPU generator state, if saved.</summary>
+    public Tensor? RngState { get; init; }
+
+    /// <summary>Writes a checkpoint atomically (temporary file, then rename).</summary>
+    public static void Save(string path, ResNet model, Sgd? optimizer, TrainingConfig config, IReadOnlyList<string> classNames,
+        Normalization normalization, TrainingProgress progress)
+    {
+        var tensors = model.state_dict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value)).ToList();
+        if (optimizer is not null) tensors.AddRange(optimizer.State.Select(p => KeyValuePair.Create("optimizer.momentum." + p.Key, p.Value)));
+        using var rng = random.get_rng_state();
+        tensors.Add(KeyValuePair.Create("rng.torch", rng));
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["config"] = JsonSerializer.Serialize(config, Json),
+            ["spec"] = JsonSerializer.Serialize(model.Spec, Json),
+            ["classes"] = JsonSerializer.Serialize(classNames, Json),
+            ["normalization"] = JsonSerializer.Serialize(normalization, Json),
+            ["progress"] = JsonSerializer.Serialize(progress, Json),
+        };
+        TensorFile.Write(path, tensors, metadata);
+    }
+
+    /// <summary>Reads and checks a checkpoint; a torn or foreign file fails with what to do.</summary>
+    public static Checkpoint Load(string path)
+    {
+        var (tensors, metadata) = TensorFile.Read(path);
+        try
+        {
+            if (!metadata.TryGetValue("format", out var format) || format != Format)
+                throw new InvalidDataException($"'{path}' is a safetensors file but not a ResNetSharp checkpoint (format '{format ?? "none"}'). " +
+                                               "Plain weight files load with the weights commands instead.");
+            T Read<T>(string key) => JsonSerializer.Deserialize<T>(metadata.GetValueOrDefault(key) ?? throw new InvalidDataException($"'{path}' has no '{key}'."), Json)
+                                     ?? throw new InvalidDataException($"'{path}' has an empty '{key}'.");
+            return new Checkpoint
+            {
+                Config = Read<TrainingConfig>("config"),
+                Spec = Read<NetworkSpec>("spec"),
+                ClassNames = Read<string[]>("classes"),
+                Normalization = Read<Normalization>("normalization"),
+                Progress = Read<TrainingProgress>("progress"),
+                ModelState = Take(tensors, "model."),
+                Momentum = Take(tensors, "optimizer.momentum."),
+                RngState = tensors.Remove("rng.torch", out var rng) ? rng : null,
+            };
+        }
+        catch (JsonException e)
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw new InvalidDataException($"'{path}' has unreadable metadata: {e.Message}", e);
+        }
+        catch
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            throw;
+        }
+    }
+
+    static Dictionary<string, Tensor> Take(Dictionary<string, Tensor> all, string prefix) =>
+        all.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
+
+    /// <summary>Builds the network and loads the weights into it (strictly: every key must match).</summary>
+    public ResNet CreateModel(Device? device = null)
+    {
+        var model = new ResNet(Spec);
+        var (missing, unexpected) = model.load_state_dict(ModelState, strict: false);
+        if (missing.Count > 0 || unexpected.Count > 0)
+        {
+            model.Dispose();
+            throw new InvalidDataException($"Checkpoint weights do not fit {Spec.Name}: missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
+        }
+        if (device is not null) model.to(device);
+        return model;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in ModelState.Values.Concat(Momentum.Values)) t.Dispose();
+        RngState?.Dispose();
+    }
+}

@@ -1,0 +1,133 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Training;
+
+/// <summary>
+/// Named tensors plus string metadata in the safetensors layout (8-byte header length, JSON header,
+/// raw little-endian data), so checkpoints open in any safetensors reader. The metadata carries a
+/// SHA-256 of the data region; <see cref="Read"/> rejects torn, truncated or foreign files before
+/// creating a tensor. Files are written to a temporary name and renamed into place.
+/// </summary>
+public static class TensorFile
+{
+    const string HashKey = "sha256";
+    const long MaxHeader = 256L << 20;
+
+    static readonly Dictionary<ScalarType, (string Name, int Size)> Types = new()
+    {
+        [ScalarType.Float32] = ("F32", 4),
+        [ScalarType.Float64] = ("F64", 8),
+        [ScalarType.Float16] = ("F16", 2),
+        [ScalarType.BFloat16] = ("BF16", 2),
+        [ScalarType.Int64] = ("I64", 8),
+        [ScalarType.Int32] = ("I32", 4),
+        [ScalarType.Int16] = ("I16", 2),
+        [ScalarType.Int8] = ("I8", 1),
+        [ScalarType.Byte] = ("U8", 1),
+        [ScalarType.Bool] = ("BOOL", 1),
+    };
+
+    /// <summary>Writes <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="path"/> atomically.</summary>
+    public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string> metadata)
+    {
+        var header = new JsonObject();
+        var blobs = new List<byte[]>();
+        long offset = 0;
+        foreach (var (name, tensor) in tensors)
+        {
+            if (!Types.TryGetValue(tensor.dtype, out var type)) throw new ArgumentException($"Tensor '{name}' has dtype {tensor.dtype}, which safetensors cannot store.");
+            using var cpu = tensor.detach().cpu().contiguous();
+            var bytes = cpu.bytes.ToArray();
+            header[name] = new JsonObject
+            {
+                ["dtype"] = type.Name,
+                ["shape"] = new JsonArray(cpu.shape.Select(d => (JsonNode)d).ToArray()),
+                ["data_offsets"] = new JsonArray(offset, offset + bytes.Length),
+            };
+            blobs.Add(bytes);
+            offset += bytes.Length;
+        }
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var b in blobs) sha.AppendData(b);
+        var meta = new JsonObject();
+        foreach (var (k, v) in metadata) meta[k] = v;
+        meta[HashKey] = Convert.ToHexString(sha.GetHashAndReset()).ToLowerInvariant();
+        header["__metadata__"] = meta;
+        var json = Encoding.UTF8.GetBytes(header.ToJsonString());
+        var padded = (json.Length + 7) / 8 * 8; // safetensors pads the header with spaces to 8 bytes
+
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(folder);
+        var temp = Path.Combine(folder, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+            file.Write(length);
+            file.Write(json);
+            for (var i = json.Length; i < padded; i++) file.WriteByte((byte)' ');
+            foreach (var b in blobs) file.Write(b);
+            file.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    /// <summary>Reads a file written by <see cref="Write"/>, checking its structure and hash first.</summary>
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint or tensor file at '{path}'.", path);
+        var all = File.ReadAllBytes(path);
+        string Bad(string why) => $"'{path}' is not a valid ResNetSharp tensor file ({why}). It may be torn by an interrupted write or not be a checkpoint; use another checkpoint (e.g. best instead of latest).";
+        if (all.Length < 8) throw new InvalidDataException(Bad($"only {all.Length} bytes"));
+        var headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(all);
+        if (headerLength <= 0 || headerLength > MaxHeader || 8 + headerLength > all.Length)
+            throw new InvalidDataException(Bad($"header length {headerLength} does not fit a file of {all.Length} bytes"));
+        JsonObject header;
+        try
+        {
+            header = JsonNode.Parse(all.AsSpan(8, (int)headerLength))?.AsObject() ?? throw new InvalidDataException(Bad("empty header"));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException(Bad($"header is not JSON: {e.Message}"));
+        }
+        var data = all.AsMemory(8 + (int)headerLength);
+        var metadata = header["__metadata__"] is JsonObject m ? m.ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "") : [];
+        if (!metadata.TryGetValue(HashKey, out var expected)) throw new InvalidDataException(Bad("no sha256 in its metadata"));
+        var actual = Convert.ToHexString(SHA256.HashData(data.Span)).ToLowerInvariant();
+        if (actual != expected) throw new InvalidDataException(Bad("data does not match its sha256: truncated or corrupted"));
+
+        var tensors = new Dictionary<string, Tensor>();
+        try
+        {
+            foreach (var (name, node) in header)
+            {
+                if (name == "__metadata__") continue;
+                var entry = node!.AsObject();
+                var dtypeName = entry["dtype"]!.GetValue<string>();
+                var type = Types.FirstOrDefault(t => t.Value.Name == dtypeName);
+                if (type.Value.Name is null) throw new InvalidDataException(Bad($"tensor '{name}' has unknown dtype {dtypeName}"));
+                var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+                var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+                var count = shape.Aggregate(1L, (a, b) => a * b);
+                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != count * type.Value.Size || shape.Any(d => d < 0))
+                    throw new InvalidDataException(Bad($"tensor '{name}' has offsets [{string.Join(",", offsets)}] that do not match its shape or the file"));
+                var tensor = empty(shape, type.Key);
+                data.Span.Slice((int)offsets[0], (int)(offsets[1] - offsets[0])).CopyTo(tensor.bytes);
+                tensors[name] = tensor;
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+            if (e is InvalidDataException) throw;
+            throw new InvalidDataException(Bad($"malformed header: {e.Message}"), e);
+        }
+        return (tensors, metadata);
+    }
+}

@@ -1,0 +1,130 @@
+using ResNetSharp.Data;
+
+namespace ResNetSharp.Training;
+
+/// <summary>The data a run trains and evaluates on, with the transforms and normalisation its recipe asks for.</summary>
+public sealed record TrainingData(
+    IImageDataset Train,
+    IImageDataset Test,
+    IImageTransform TrainTransform,
+    IImageTransform TestTransform,
+    Normalization Normalization,
+    string Description)
+{
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> ClassNames => Train.ClassNames;
+
+    /// <summary>
+    /// Opens what <see cref="TrainingConfig.Data"/> names: "cifar10"/"cifar100" (official binaries under
+    /// DataDir or the cache, downloaded when online), an ImageFolder root with train/ and test/ (or val/),
+    /// or a .tar.gz of such a root (unpacked once into the cache). <paramref name="normalization"/> reuses
+    /// a saved normalisation (resume, evaluation) instead of computing it from the training set.
+    /// </summary>
+    public static TrainingData Open(TrainingConfig config, Normalization? normalization = null, Action<string>? note = null)
+    {
+        var (train, test, source) = OpenSets(config, note);
+        var description = source;
+        if (config.Validation)
+        {
+            var (kept, heldOut) = TrainValSplit.Split(train, seed: config.Seed);
+            description += $", {kept.Count:N0}/{heldOut.Count:N0} train/validation split (seed {config.Seed}), evaluated on validation";
+            (train, test) = (kept, heldOut);
+        }
+        else
+        {
+            description += $", {train.Count:N0} train / {test.Count:N0} test images";
+        }
+        var (trainTransform, testTransform) = Transforms(config, train);
+        normalization ??= config.Normalization == "per-channel" ? PerChannel(train, testTransform) : Normalization.PerPixelMean(MeanImage.Compute(train, testTransform));
+        return new TrainingData(train, test, trainTransform, testTransform, normalization, description);
+    }
+
+    static (IImageDataset Train, IImageDataset Test, string Source) OpenSets(TrainingConfig config, Action<string>? note)
+    {
+        var name = config.Data.Trim();
+        if (name.Equals("cifar10", StringComparison.OrdinalIgnoreCase) || name.Equals("cifar100", StringComparison.OrdinalIgnoreCase))
+        {
+            var kind = name.Equals("cifar10", StringComparison.OrdinalIgnoreCase) ? CifarKind.Cifar10 : CifarKind.Cifar100;
+            var options = new CifarOptions { DataDirectory = config.DataDir };
+            try
+            {
+                return (CifarBinary.Load(kind, train: true, options), CifarBinary.Load(kind, train: false, options), $"{name} (official binaries)");
+            }
+            catch (Exception e) when (kind == CifarKind.Cifar10 && e is FileNotFoundException or DirectoryNotFoundException or IOException or HttpRequestException or InvalidDataException)
+            {
+                var sample = EmbeddedSample.Unpack();
+                note?.Invoke($"CIFAR-10 is not available here ({e.Message.Split('\n')[0]}). Training on the small real CIFAR-10 sample embedded in ResNetSharp " +
+                             $"({sample}) instead: a short demonstration, not the paper's experiment. Pass --data-dir with the CIFAR-10 binaries, " +
+                             "or --data with an ImageFolder (or .tar.gz of one), for real runs.");
+                return OpenFolder(sample, "embedded CIFAR-10 sample");
+            }
+        }
+        if (File.Exists(name) && (name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)))
+            return OpenFolder(ArchiveCache.Unpack(name), $"ImageFolder archive {Path.GetFileName(name)}");
+        if (Directory.Exists(name)) return OpenFolder(name, $"ImageFolder {name}");
+        throw new DirectoryNotFoundException(
+            $"Data '{name}' is neither cifar10/cifar100, an ImageFolder folder, nor a .tar.gz of one. " +
+            "Pass --data cifar10 (with --data-dir), --data /path/to/imagenet (with train/ and val/ inside), or --data archive.tar.gz.");
+    }
+
+    static (IImageDataset, IImageDataset, string) OpenFolder(string root, string source)
+    {
+        // An archive may hold one top folder around train/ and test/.
+        if (!Directory.Exists(Path.Combine(root, "train")) && Directory.GetDirectories(root) is [var only]) root = only;
+        var train = Path.Combine(root, "train");
+        var test = new[] { "test", "val", "validation" }.Select(d => Path.Combine(root, d)).FirstOrDefault(Directory.Exists);
+        if (!Directory.Exists(train) || test is null)
+            throw new DirectoryNotFoundException($"'{root}' needs a train/ folder and a test/ (or val/) folder, each with one sub-folder per class.");
+        return (Load(train), Load(test), $"{source} ({root})");
+    }
+
+    // Small images (CIFAR-sized) are decoded once and kept in memory; large ones are decoded per batch.
+    static IImageDataset Load(string folder)
+    {
+        var folderSet = ImageFolder.Open(folder);
+        var first = folderSet.Image(0);
+        return first.Width * first.Height <= 96 * 96 ? folderSet.Load() : folderSet;
+    }
+
+    static (IImageTransform Train, IImageTransform Test) Transforms(TrainingConfig config, IImageDataset train)
+    {
+        var sample = train.Image(0);
+        var crop = config.CropSize ?? (config.Augmentation.StartsWith("imagenet", StringComparison.Ordinal) ? 224 : Math.Min(sample.Width, sample.Height));
+        // Test views follow the paper: CIFAR tests on the original image; ImageNet on a centre crop of
+        // the image resized to shorter side 256 (scaled with the crop for smaller inputs).
+        IImageTransform test = config.Augmentation is "cifar" or "none"
+            ? new OriginalImage(crop, crop)
+            : new CenterCrop(crop, (int)Math.Round(crop * 256 / 224.0));
+        IImageTransform augment = config.Augmentation switch
+        {
+            "cifar" => new CifarAugmentation { CropSize = crop },
+            "imagenet" => new ImageNetAugmentation { CropSize = crop, MinShorterSide = crop * 256 / 224, MaxShorterSide = crop * 480 / 224 },
+            "imagenet-rrc" => new ImageNetAugmentation { CropSize = crop, Mode = CropMode.RandomResizedCrop, Lighting = null },
+            _ => test,
+        };
+        return (augment, test);
+    }
+
+    static Normalization PerChannel(IImageDataset train, IImageTransform view)
+    {
+        var mean = MeanImage.Compute(train, view).ChannelMeans();
+        var sums = new double[3];
+        var buffer = new byte[view.Height * view.Width * 3];
+        var offsets = new float[3];
+        var samples = Math.Min(train.Count, 10_000);
+        for (var i = 0; i < samples; i++)
+        {
+            var random = SampleRandom.For(0, 0, i);
+            view.Apply(train.Image(i * (train.Count / samples)), ref random, buffer, offsets);
+            for (var j = 0; j < buffer.Length; j++)
+            {
+                var d = buffer[j] - mean[j % 3];
+                sums[j % 3] += d * d;
+            }
+        }
+        var pixels = (double)samples * view.Height * view.Width;
+        return Normalization.PerChannel(
+            [.. mean.Select(m => m / 255f)],
+            [.. sums.Select(s => (float)Math.Sqrt(s / pixels) / 255f)]);
+    }
+}

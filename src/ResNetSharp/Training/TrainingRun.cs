@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using ResNetSharp.Data;
+using ResNetSharp.Evaluation;
+using ResNetSharp.Models;
+using ResNetSharp.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Training;
+
+/// <summary>What a finished (or interrupted) run produced.</summary>
+public sealed record TrainingResult(
+    string RunDirectory,
+    IReadOnlyList<MetricsRow> Metrics,
+    double? FinalTestError,
+    double FinalTrainError,
+    string LatestCheckpoint,
+    string? BestCheckpoint,
+    bool Interrupted);
+
+/// <summary>Receives a run's progress; every member has an empty default, so implement only what you show.</summary>
+public interface ITrainingObserver
+{
+    /// <summary>The run is about to train from <paramref name="progress"/>.</summary>
+    void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription) { }
+
+    /// <summary>One iteration finished (called every iteration; keep it cheap).</summary>
+    void Stepped(long iteration, double loss, double learningRate) { }
+
+    /// <summary>A metrics row was logged (every <see cref="TrainingConfig.LogEvery"/> iterations and after evaluations).</summary>
+    void Logged(MetricsRow row) { }
+
+    /// <summary>A notice for the user (fallback data, skipped steps, checkpoints).</summary>
+    void Note(string message) { }
+}
+
+/// <summary>Thrown when the loss becomes NaN or infinite and the run is not set to skip such steps.</summary>
+public sealed class NonFiniteLossException(string message) : Exception(message);
+
+/// <summary>
+/// Trains a network as its <see cref="TrainingConfig"/> says, in a run folder that holds the resolved
+/// config (config.json), metrics (metrics.jsonl, metrics.csv), the latest and best checkpoints and a
+/// training-curve plot. Readable top to bottom: build, then one loop of SGD steps with evaluations.
+/// </summary>
+public static class TrainingRun
+{
+    /// <summary>Latest checkpoint file name inside a run folder.</summary>
+    public const string LatestFile = "latest.ckpt";
+
+    /// <summary>Best checkpoint file name inside a run folder.</summary>
+    public const string BestFile = "best.ckpt";
+
+    /// <summary>Starts a new run in <paramref name="runDirectory"/> (which must not hold a run already).</summary>
+    public static TrainingResult Run(TrainingConfig config, string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        if (File.Exists(Path.Combine(runDirectory, LatestFile)))
+            throw new ArgumentException($"'{runDirectory}' already holds a run. Continue it with --resume {runDirectory}, or choose another --out folder.");
+        Directory.CreateDirectory(runDirectory);
+        File.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+        return Train(config, runDirectory, null, observer, cancel);
+    }
+
+    /// <summary>Continues the run in <paramref name="runDirectory"/> from its latest checkpoint, bit-identically on CPU.</summary>
+    public static TrainingResult Resume(string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    {
+        var latest = Path.Combine(runDirectory, LatestFile);
+        if (!File.Exists(latest)) throw new FileNotFoundException($"'{runDirectory}' has no {LatestFile} to resume from. Start it with 'resnet train --out {runDirectory}'.", latest);
+        var checkpoint = Checkpoint.Load(latest);
+        return Train(checkpoint.Config, runDirectory, checkpoint, observer, cancel);
+    }
+
+    static TrainingResult Train(TrainingConfig config, string runDirectory, Checkpoint? resume, ITrainingObserver? observer, CancellationToken cancel)
+    {
+        observer ??= new NullObserver();
+        TorchRuntime.EnsureLoaded();
+        var device = Devices.Parse(config.Device);
+        manual_seed(config.Seed);
+
+        var data = TrainingData.Open(config, resume?.Normalization, observer.Note);
+        var spec = resume?.Spec ?? ModelZoo.Get(config.Model) with { Classes = config.Classes ?? data.ClassNames.Count, ZeroInitLast = config.ZeroInitLast };
+        if (spec.Classes < data.ClassNames.Count)
+            throw new ArgumentException($"{spec.Name} has {spec.Classes} outputs but the data has {data.ClassNames.Count} classes.");
+        using var model = resume?.CreateModel(device) ?? new ResNet(spec).to(device);
+
+        var train = new DataLoader(data.Train, data.TrainTransform, new DataLoaderOptions
+        {
+            BatchSize = config.BatchSize,
+            Shuffle = true,
+            DropLast = true,
+            Seed = config.Seed,
+            Workers = config.Workers,
+            Normalization = data.Normalization,
+        });
+        var test = new DataLoader(data.Test, data.TestTransform, new DataLoaderOptions
+        {
+            BatchSize = Math.Max(config.BatchSize, 256),
+            Shuffle = false,
+            Workers = config.Workers,
+            Normalization = data.Normalization,
+        });
+
+        using var sgd = new Sgd(model.named_parameters(), config.LearningRate, config.Momentum, config.WeightDecay, config.Nesterov, config.DecayNormAndBias);
+        var schedule = new LearningRateSchedule(config, spec.Depth);
+        var progress = new TrainingProgress { BatchesPerEpoch = train.BatchesPerEpoch };
+        if (resume is not null)
+        {
+            if (resume.Progress.BatchesPerEpoch != train.BatchesPerEpoch)
+                throw new InvalidDataException($"The checkpoint was taken with {resume.Progress.BatchesPerEpoch} batches per epoch, the data now gives {train.BatchesPerEpoch}; resume needs the same data.");
+            sgd.LoadState(resume.Momentum);
+            if (resume.RngState is { } rng) random.set_rng_state(rng);
+            schedule.State = resume.Progress.Schedule;
+            progress = resume.Progress;
+            resume.Dispose();
+        }
+
+        var latest = Path.Combine(runDirectory, LatestFile);
+        var best = Path.Combine(runDirectory, BestFile);
+        var log = new MetricsLog(runDirectory);
+        var rows = new List<MetricsRow>(log.Existing);
+        observer.Started(config, spec, progress, data.Description);
+
+        void Save(string path) => Checkpoint.Save(path, model, sgd, config, data.ClassNames, data.Normalization, progress);
+
+        var clock = Stopwatch.StartNew();
+        var baseSeconds = progress.Seconds;
+        double lossSum = 0, errorSum = 0;
+        long seen = 0, intervalStart = Stopwatch.GetTimestamp();
+        int skipped = 0, steps = 0;
+        double lastTrainError = double.NaN;
+        model.train();
+
+        MetricsRow Row(double? testError)
+        {
+            var elapsed = Stopwatch.GetElapsedTime(intervalStart).TotalSeconds;
+            var row = new MetricsRow(progress.Iteration, progress.Iteration / (double)train.BatchesPerEpoch, schedule.At(Math.Max(0, progress.Iteration - 1)),
+                steps == 0 ? double.NaN : lossSum / steps, steps == 0 ? lastTrainError : errorSum / steps, testError,
+                elapsed > 0 ? seen / elapsed : 0, baseSeconds + clock.Elapsed.TotalSeconds);
+            if (steps > 0) lastTrainError = errorSum / steps;
+            (lossSum, errorSum, seen, steps, intervalStart) = (0, 0, 0, 0, Stopwatch.GetTimestamp());
+            return row;
+        }
+
+        void Evaluate()
+        {
+            // A step can overflow weights or BN statistics while its loss was still finite: never checkpoint those.
+            using (no_grad())
+            {
+                if (model.state_dict().Values.Any(t => t.is_floating_point() && !t.isfinite().all().item<bool>()))
+                    throw new NonFiniteLossException(
+                        $"The weights or BN statistics became NaN or infinite by iteration {progress.Iteration} (learning rate {schedule.At(progress.Iteration - 1):G4}). " +
+                        $"The last good checkpoint is kept at {latest}. Lower the learning rate or add warm-up (--warmup).");
+            }
+            var result = Evaluator.Evaluate(model, test, cancel: cancel);
+            model.train();
+            var improved = progress.BestError is not { } b || result.Top1Error < b;
+            if (schedule.ObserveValidationError(result.Top1Error)) observer.Note($"validation error plateaued: learning rate divided by {1 / config.Gamma:0.#}");
+            progress = progress with
+            {
+                LastError = result.Top1Error,
+                BestError = improved ? result.Top1Error : progress.BestError,
+                Schedule = schedule.State,
+                Seconds = baseSeconds + clock.Elapsed.TotalSeconds,
+            };
+            var row = Row(result.Top1Error);
+            rows.Add(row);
+            log.Append(row);
+            observer.Logged(row);
+            Save(latest);
+            if (improved) File.Copy(latest, best, overwrite: true);
+            TrainingPlots.TryWrite(runDirectory, rows, spec.Name);
+        }
+
+        var interrupted = false;
+        while (progress.Iteration < config.Iterations && !interrupted)
+        {
+            foreach (var batch in train.Epoch(progress.Epoch, progress.BatchInEpoch))
+            {
+                using (batch)
+                using (var scope = NewDisposeScope())
+                {
+                    var iteration = progress.Iteration;
+                    var lr = schedule.At(iteration);
+                    sgd.LearningRate = lr;
+                    var (lossValue, error) = Step(model, sgd, batch.Images.to(device), batch.Labels.to(device), config.LabelSmoothing);
+                    if (!double.IsFinite(lossValue))
+                    {
+                        if (!config.SkipNonFinite)
+                            throw new NonFiniteLossException(
+                                $"The loss became {lossValue} at iteration {iteration} (learning rate {lr:G4}). The last good checkpoint is kept at {latest}. " +
+                                "Lower the learning rate, add warm-up (--warmup), or pass --skip-non-finite to skip such steps.");
+                        skipped++;
+                        observer.Note($"skipped iteration {iteration}: loss {lossValue} (learning rate {lr:G4}); {skipped} skipped so far");
+                    }
+                    else
+                    {
+                        schedule.ObserveTrainingError(error);
+                        lossSum += lossValue;
+                        errorSum += error;
+                        steps++;
+                    }
+                    seen += batch.Count;
+                    progress = progress with { Iteration = iteration + 1, Schedule = schedule.State };
+                    observer.Stepped(iteration, lossValue, lr);
+                }
+
+                var done = progress.Iteration >= config.Iterations;
+                var evaluate = done || (config.EvalEvery > 0 ? progress.Iteration % config.EvalEvery == 0 : progress.BatchInEpoch == 0);
+                if (evaluate)
+                {
+                    Evaluate();
+                }
+                else if (progress.Iteration % config.LogEvery == 0)
+                {
+                    var row = Row(null);
+                    rows.Add(row);
+                    log.Append(row);
+                    observer.Logged(row);
+                }
+                if (done) break;
+                if (cancel.IsCancellationRequested)
+                {
+                    progress = progress with { Seconds = baseSeconds + clock.Elapsed.TotalSeconds };
+                    Save(latest);
+                    observer.Note($"interrupted at iteration {progress.Iteration}: checkpoint written to {latest}; continue with --resume {runDirectory}");
+                    interrupted = true;
+                    break;
+                }
+            }
+        }
+        TrainingPlots.TryWrite(runDirectory, rows, spec.Name);
+        return new TrainingResult(runDirectory, rows, progress.LastError, rows.LastOrDefault(r => !double.IsNaN(r.TrainError))?.TrainError ?? double.NaN,
+            latest, File.Exists(best) ? best : null, interrupted);
+    }
+
+    /// <summary>
+    /// One SGD step on a batch: forward, cross-entropy, backward, update. A non-finite loss makes no update
+    /// (weights and momentum stay as they were) and returns that loss with a NaN error.
+    /// </summary>
+    internal static (double Loss, double Error) Step(ResNet model, Sgd sgd, Tensor images, Tensor labels, double labelSmoothing)
+    {
+        using var scope = NewDisposeScope();
+        var logits = model.call(images);
+        var loss = nn.functional.cross_entropy(logits, labels, label_smoothing: labelSmoothing);
+        var value = loss.item<float>();
+        sgd.ZeroGrad();
+        if (!float.IsFinite(value)) return (value, double.NaN);
+        loss.backward();
+        sgd.Step();
+        return (value, logits.argmax(1).ne(labels).sum().item<long>() / (double)labels.shape[0]);
+    }
+
+    sealed class NullObserver : ITrainingObserver;
+}
+
+/// <summary>Appends metrics rows to metrics.jsonl and metrics.csv in a run folder, and reads back what is there.</summary>
+sealed class MetricsLog
+{
+    const string CsvHeader = "iteration,epoch,lr,train_loss,train_error,test_error,img_per_s,seconds";
+    readonly string jsonl, csv;
+
+    public MetricsLog(string runDirectory)
+    {
+        jsonl = Path.Combine(runDirectory, "metrics.jsonl");
+        csv = Path.Combine(runDirectory, "metrics.csv");
+        Existing = File.Exists(jsonl)
+            ? File.ReadLines(jsonl).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<MetricsRow>(l, Checkpoint.Json)!).ToList()
+            : [];
+        if (!File.Exists(csv)) File.WriteAllText(csv, CsvHeader + "\n");
+    }
+
+    /// <summary>Rows already logged (a resumed run continues them).</summary>
+    public IReadOnlyList<MetricsRow> Existing { get; }
+
+    public void Append(MetricsRow row)
+    {
+        File.AppendAllText(jsonl, JsonSerializer.Serialize(row, Checkpoint.Json) + "\n");
+        var c = CultureInfo.InvariantCulture;
+        File.AppendAllText(csv, string.Join(",",
+            row.Iteration.ToString(c), row.Epoch.ToString("0.###", c), row.LearningRate.ToString("G6", c), row.TrainLoss.ToString("0.#####", c),
+            row.TrainError.ToString("0.#####", c), row.TestError?.ToString("0.#####", c) ?? "", row.ImagesPerSecond.ToString("0.#", c),
+            row.Seconds.ToString("0.##", c)) + "\n");
+    }
+}

@@ -1,0 +1,119 @@
+using ResNetSharp.Models;
+using ResNetSharp.Training;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Tests.Training;
+
+public sealed class TrainingRunTests
+{
+    static string RunFolder() => Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "run-" + Guid.NewGuid().ToString("n"));
+
+    [Fact]
+    public void Should_Lower_The_Loss_In_A_Few_Iterations()
+    {
+        // Given a tiny learnable data set
+        using var data = new TinyData();
+
+        // When resnet8 trains on it for a few dozen iterations
+        var result = TrainingRun.Run(data.Config(24), RunFolder());
+
+        // Then the logged loss falls and the run folder holds the promised files
+        var losses = result.Metrics.Where(r => !double.IsNaN(r.TrainLoss)).Select(r => r.TrainLoss).ToArray();
+        Assert.True(losses[^1] < losses[0], $"loss went from {losses[0]} to {losses[^1]}");
+        foreach (var file in new[] { "config.json", "metrics.jsonl", "metrics.csv", TrainingRun.LatestFile, TrainingRun.BestFile })
+            Assert.True(File.Exists(Path.Combine(result.RunDirectory, file)), file);
+        Assert.NotNull(result.FinalTestError);
+    }
+
+    [Fact]
+    public void Should_Resume_An_Interrupted_Run_To_Bit_Identical_Weights()
+    {
+        using var data = new TinyData();
+        var config = data.Config(12);
+
+        // Given an uninterrupted run
+        var whole = TrainingRun.Run(config, RunFolder());
+
+        // And a run cancelled after its 5th iteration, then resumed from its checkpoint
+        var split = RunFolder();
+        using var cancel = new CancellationTokenSource();
+        var first = TrainingRun.Run(config, split, new CancelAt(5, cancel), cancel.Token);
+        var resumed = TrainingRun.Resume(split);
+
+        // Then both end with exactly the same weights, buffers and momentum
+        Assert.True(first.Interrupted);
+        Assert.False(resumed.Interrupted);
+        using var a = Checkpoint.Load(whole.LatestCheckpoint);
+        using var b = Checkpoint.Load(resumed.LatestCheckpoint);
+        Assert.Equal(12, b.Progress.Iteration);
+        Assert.Equal(a.ModelState.Keys.Order(), b.ModelState.Keys.Order());
+        foreach (var (key, tensor) in a.ModelState) Assert.True(tensor.equal(b.ModelState[key]).all().item<bool>(), key);
+        foreach (var (key, tensor) in a.Momentum) Assert.True(tensor.equal(b.Momentum[key]).all().item<bool>(), key);
+    }
+
+    [Fact]
+    public void Should_Stop_On_A_Non_Finite_Loss_Naming_Iteration_And_Rate_And_Keep_The_Last_Checkpoint()
+    {
+        using var data = new TinyData();
+        var folder = RunFolder();
+
+        // Four good steps (checkpointed), then a learning rate that makes the run overflow
+        var config = data.Config(40) with { EvalEvery = 2, Milestones = [4], Gamma = 1e12 };
+        var e = Assert.Throws<NonFiniteLossException>(() => TrainingRun.Run(config, folder));
+
+        Assert.Contains("iteration", e.Message);
+        Assert.Contains("learning rate", e.Message);
+        using var kept = Checkpoint.Load(Path.Combine(folder, TrainingRun.LatestFile));
+        Assert.All(kept.ModelState.Values.Where(t => t.is_floating_point()), t => Assert.True(t.isfinite().all().item<bool>()));
+    }
+
+    [Fact]
+    public void Should_Leave_Weights_And_Momentum_Untouched_On_A_Non_Finite_Step()
+    {
+        // Given a network with momentum from one good step
+        using var model = ModelZoo.Create("resnet8");
+        using var sgd = new Sgd(model.named_parameters(), 0.1, 0.9, 1e-4);
+        var labels = tensor(new long[] { 0, 1 });
+        TrainingRun.Step(model, sgd, randn(2, 3, 8, 8), labels, 0);
+        var before = model.state_dict().ToDictionary(p => p.Key, p => p.Value.clone());
+        var momentum = sgd.State.ToDictionary(p => p.Key, p => p.Value.clone());
+
+        // When a batch with a NaN pixel makes the loss NaN
+        var poisoned = randn(2, 3, 8, 8);
+        poisoned[0, 0, 0, 0] = tensor(float.NaN);
+        var (loss, _) = TrainingRun.Step(model, sgd, poisoned, labels, 0);
+
+        // Then the step is reported and nothing was updated
+        Assert.True(double.IsNaN(loss));
+        foreach (var (key, value) in model.state_dict().Where(p => p.Value.is_floating_point() && !p.Key.Contains("running")))
+            Assert.True(value.equal(before[key]).all().item<bool>(), key);
+        foreach (var (key, value) in sgd.State) Assert.True(value.equal(momentum[key]).all().item<bool>(), key);
+    }
+
+    [Fact]
+    public void Should_Refuse_To_Overwrite_A_Run()
+    {
+        using var data = new TinyData();
+        var folder = RunFolder();
+        TrainingRun.Run(data.Config(2), folder);
+
+        var e = Assert.Throws<ArgumentException>(() => TrainingRun.Run(data.Config(2), folder));
+
+        Assert.Contains("--resume", e.Message);
+    }
+
+    sealed class CancelAt(long iteration, CancellationTokenSource cancel) : ITrainingObserver
+    {
+        public void Stepped(long i, double loss, double learningRate)
+        {
+            if (i + 1 == iteration) cancel.Cancel();
+        }
+    }
+
+    sealed class Notes : ITrainingObserver
+    {
+        public List<string> Messages { get; } = [];
+
+        public void Note(string message) => Messages.Add(message);
+    }
+}
