@@ -57,6 +57,7 @@ public static class ReportWriter
             case "imagenet-depth": ImageNetTable(md, plan, stats); break;
             default: throw new ArgumentException($"No report layout for experiment '{plan.Experiment}'.");
         }
+        md.AppendLine();
 
         if (report.Figures.Count > 0)
         {
