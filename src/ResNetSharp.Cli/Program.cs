@@ -10,4 +10,5 @@ root.Options.Add(CommonOptions.Threads);
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(ReproduceCommand.Create());
 return root.Parse(args).Invoke();

@@ -156,7 +156,7 @@ static class TrainCommand
     }
 
     /// <summary>Plain lines for logs and pipes.</summary>
-    sealed class LineObserver : ITrainingObserver
+    internal sealed class LineObserver : ITrainingObserver
     {
         public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription) =>
             Console.WriteLine($"training {spec.Name} ({config.Recipe}) on {dataDescription}: {config.Iterations:N0} iterations of {config.BatchSize}, from iteration {progress.Iteration:N0}");

@@ -28,7 +28,11 @@ public sealed record TrainingConfig
     /// <summary>"cifar" (pad 4, crop 32, flip), "imagenet" (scale [256,480], crop 224, flip, PCA lighting), "imagenet-rrc" or "none".</summary>
     public string Augmentation { get; init; } = "cifar";
 
-    /// <summary>Side of the square network input; null means 224 for ImageNet augmentation, else the images' own size.</summary>
+    /// <summary>
+    /// Side of the training crop and of the single test view; null keeps the augmentation's own (32 CIFAR, 224 ImageNet).
+    /// A smaller side (e.g. 64) makes the ImageNet protocol affordable on a CPU: the test view is then the centre crop of
+    /// the image resized to shorter side CropSize·256/224, and the scale augmentation range shrinks by the same factor.
+    /// </summary>
     public int? CropSize { get; init; }
 
     /// <summary>"per-pixel-mean" (the paper) or "per-channel" (mean/std of the training set).</summary>
@@ -114,6 +118,7 @@ public sealed record TrainingConfig
         if (LearningRate <= 0) throw new ArgumentException($"learningRate must be positive (got {LearningRate}).");
         if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"labelSmoothing must be in [0, 1) (got {LabelSmoothing}).");
         if (Milestones.Any(m => m < 0)) throw new ArgumentException("milestones must not be negative.");
+        if (CropSize is < 8) throw new ArgumentException($"cropSize must be at least 8 pixels (got {CropSize}); leave it unset for the augmentation's own size.");
         if (LogEvery < 1) throw new ArgumentException("logEvery must be at least 1.");
         if (Augmentation is not ("cifar" or "imagenet" or "imagenet-rrc" or "none"))
             throw new ArgumentException($"Unknown augmentation '{Augmentation}'. Use cifar, imagenet, imagenet-rrc or none.");

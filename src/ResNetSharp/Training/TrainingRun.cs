@@ -10,16 +10,6 @@ using static TorchSharp.torch;
 
 namespace ResNetSharp.Training;
 
-/// <summary>What a finished (or interrupted) run produced.</summary>
-public sealed record TrainingResult(
-    string RunDirectory,
-    IReadOnlyList<MetricsRow> Metrics,
-    double? FinalTestError,
-    double FinalTrainError,
-    string LatestCheckpoint,
-    string? BestCheckpoint,
-    bool Interrupted);
-
 /// <summary>Receives a run's progress; every member has an empty default, so implement only what you show.</summary>
 public interface ITrainingObserver
 {
@@ -170,7 +160,7 @@ public static class TrainingRun
             observer.Logged(row);
             Save(latest);
             if (improved) File.Copy(latest, best, overwrite: true);
-            TrainingPlots.TryWrite(runDirectory, rows, spec.Name);
+            TrainingPlots.TryWrite(runDirectory, rows, spec.Name, observer.Note);
         }
 
         var interrupted = false;
@@ -230,7 +220,7 @@ public static class TrainingRun
                 }
             }
         }
-        TrainingPlots.TryWrite(runDirectory, rows, spec.Name);
+        TrainingPlots.TryWrite(runDirectory, rows, spec.Name, observer.Note);
         return new TrainingResult(runDirectory, rows, progress.LastError, rows.LastOrDefault(r => !double.IsNaN(r.TrainError))?.TrainError ?? double.NaN,
             latest, File.Exists(best) ? best : null, interrupted);
     }

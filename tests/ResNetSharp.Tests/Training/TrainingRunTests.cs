@@ -4,6 +4,7 @@ using static TorchSharp.torch;
 
 namespace ResNetSharp.Tests.Training;
 
+[Collection(SeededCollection.Name)]
 public sealed class TrainingRunTests
 {
     static string RunFolder() => Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "run-" + Guid.NewGuid().ToString("n"));

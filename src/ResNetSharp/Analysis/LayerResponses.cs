@@ -1,0 +1,91 @@
+using ResNetSharp.Data;
+using ResNetSharp.Models;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Analysis;
+
+/// <summary>
+/// Standard deviation of every 3x3 layer's response (Fig. 7): the layer's output after BN, before the ReLU and
+/// before the addition, over all elements of all samples seen. <see cref="Layers"/> and <see cref="Stds"/> are in
+/// network order.
+/// </summary>
+public sealed record LayerResponseStd(IReadOnlyList<string> Layers, IReadOnlyList<double> Stds)
+{
+    /// <summary>The stds from largest to smallest (Fig. 7 bottom).</summary>
+    public IReadOnlyList<double> Sorted => [.. Stds.OrderByDescending(s => s)];
+
+    /// <summary>The mean over layers, a one-number summary for comparing nets.</summary>
+    public double Mean => Stds.Count == 0 ? double.NaN : Stds.Average();
+}
+
+/// <summary>Measures <see cref="LayerResponseStd"/> of a trained network (section 4.2, "Analysis of Layer Responses").</summary>
+public static class LayerResponses
+{
+    /// <summary>Runs <paramref name="model"/> over every batch of epoch 0 of <paramref name="loader"/> (use an unshuffled test loader).</summary>
+    public static LayerResponseStd Measure(ResNet model, DataLoader loader) => Measure(model, Images(loader));
+
+    /// <summary>
+    /// Runs <paramref name="model"/> in eval mode under no_grad over <paramref name="images"/> (batches [N, 3, H, W], not
+    /// disposed here) and returns each 3x3 layer's response std. Sums of x and x² are kept per layer in float64, so no
+    /// response is held; the std is the population one (divides by the element count). The model's mode and
+    /// observer are restored afterwards.
+    /// </summary>
+    /// <exception cref="ArgumentException">The network is pre-activation (no such point exists) or no batch was given.</exception>
+    public static LayerResponseStd Measure(ResNet model, IEnumerable<Tensor> images)
+    {
+        if (model.Spec.PreActivation)
+            throw new ArgumentException($"{model.Spec.Name} is a pre-activation net: its units have no BN output before an addition to measure (Fig. 7 is for post-activation nets).");
+        var order = new List<string>();
+        var sums = new Dictionary<string, (double Sum, double Squares, long Count)>();
+        void Observe(string layer, Tensor response)
+        {
+            using var scope = NewDisposeScope();
+            var x = response.to_type(ScalarType.Float64);
+            var sum = x.sum().item<double>();
+            var squares = x.square().sum().item<double>();
+            if (!sums.TryGetValue(layer, out var s))
+            {
+                order.Add(layer);
+                s = default;
+            }
+            sums[layer] = (s.Sum + sum, s.Squares + squares, s.Count + x.numel());
+        }
+
+        var wasTraining = model.training;
+        var previous = model.Responses;
+        model.eval();
+        model.Responses = Observe;
+        try
+        {
+            using var noGrad = no_grad();
+            var batches = 0;
+            foreach (var batch in images)
+            {
+                using var scope = NewDisposeScope();
+                model.call(batch);
+                batches++;
+            }
+            if (batches == 0) throw new ArgumentException("No images were given to measure layer responses on.", nameof(images));
+        }
+        finally
+        {
+            model.Responses = previous;
+            model.train(wasTraining);
+        }
+        var stds = order.Select(l =>
+        {
+            var (sum, squares, count) = sums[l];
+            var mean = sum / count;
+            return Math.Sqrt(Math.Max(0, squares / count - mean * mean));
+        }).ToArray();
+        return new LayerResponseStd(order, stds);
+    }
+
+    static IEnumerable<Tensor> Images(DataLoader loader)
+    {
+        foreach (var batch in loader.Epoch(0))
+        {
+            using (batch) yield return batch.Images;
+        }
+    }
+}

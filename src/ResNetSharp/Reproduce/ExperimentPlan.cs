@@ -1,0 +1,57 @@
+using ResNetSharp.Training;
+
+namespace ResNetSharp.Reproduce;
+
+/// <summary>What a reproduction may vary: schedule length, seeds and data.</summary>
+public sealed record ReproduceOptions
+{
+    /// <summary>Fraction in (0, 1] of every paper schedule (<see cref="TrainingConfig.Scaled"/>); 1 is the full schedule.</summary>
+    public double Budget { get; init; } = 1.0;
+
+    /// <summary>Seeds per network (0 … Seeds−1); the report gives best and mean ± std as the paper does.</summary>
+    public int Seeds { get; init; } = 1;
+
+    /// <summary>
+    /// Data of the runs: for the CIFAR experiments null means "cifar10" (or give a CIFAR-10 ImageFolder); the
+    /// ImageNet experiments need an ImageFolder root with train/ and test/ (or val/), or a .tar.gz of one.
+    /// </summary>
+    public string? Data { get; init; }
+
+    /// <summary>Where CIFAR binaries are (or go); null means the cache folder.</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Training crop and test view side of the ImageNet experiments on an ImageFolder (the paper: 224).</summary>
+    public int ImageFolderCropSize { get; init; } = 64;
+
+    /// <summary>Also the costliest nets: ResNet-1202 in cifar-depth, ResNet-101/152 in imagenet-depth.</summary>
+    public bool Extended { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
+    public ReproduceOptions Validate()
+    {
+        if (Budget is <= 0 or > 1) throw new ArgumentException($"The budget is a fraction of the paper's schedule in (0, 1] (got {Budget}); e.g. 0.05 for a CPU-sized run.");
+        if (Seeds < 1) throw new ArgumentException($"Seeds must be at least 1 (got {Seeds}).");
+        if (ImageFolderCropSize < 32) throw new ArgumentException($"The ImageFolder crop must be at least 32 pixels for the ImageNet nets' five downsamplings (got {ImageFolderCropSize}).");
+        return this;
+    }
+}
+
+/// <summary>
+/// How a number was measured, written next to it in the report: data set, split, test views, schedule
+/// (with the budget) and seeds.
+/// </summary>
+public sealed record Protocol(string Data, string Split, string Views, string Schedule, string Seeds)
+{
+    /// <summary>One line, e.g. "cifar10 · train 50k / test 10k · 1 view (32x32) · paper-cifar 3200 it (budget 0.05) · 1 seed".</summary>
+    public override string ToString() => $"{Data} · {Split} · {Views} · {Schedule} · {Seeds}";
+}
+
+/// <summary>One training run of an experiment: its folder (under runs/), network, role in the comparison, seed and full configuration.</summary>
+public sealed record PlannedRun(string Folder, string Network, string Group, int Seed, TrainingConfig Config);
+
+/// <summary>Everything an experiment will train, decided before any training: a pure function of the experiment and its options.</summary>
+public sealed record ExperimentPlan(string Experiment, string Title, ReproduceOptions Options, Protocol Protocol, IReadOnlyList<PlannedRun> Runs)
+{
+    /// <summary>The networks in plan order, each once.</summary>
+    public IReadOnlyList<string> Networks => [.. Runs.Select(r => r.Network).Distinct()];
+}

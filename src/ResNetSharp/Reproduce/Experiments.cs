@@ -1,0 +1,89 @@
+using ResNetSharp.Training;
+
+namespace ResNetSharp.Reproduce;
+
+/// <summary>
+/// The paper's experiments as plans (section 4):
+/// <list type="bullet">
+/// <item><c>cifar-depth</c>: Table 6, ResNet-20/32/44/56/110 (1202 with <see cref="ReproduceOptions.Extended"/>) on CIFAR-10;</item>
+/// <item><c>degradation</c>: Fig. 6, plain-20/32/44/56 against ResNet-20/32/44/56;</item>
+/// <item><c>responses</c>: Fig. 7, layer response stds of plain-20/56 and ResNet-20/56/110;</item>
+/// <item><c>shortcuts</c>: Table 3, plain-34 and ResNet-34 with options A, B, C on an ImageFolder;</item>
+/// <item><c>imagenet-depth</c>: Tables 2–3, plain-18/34, ResNet-18/34 (option A, as Table 2) and ResNet-50 (101/152 extended) on an ImageFolder.</item>
+/// </list>
+/// </summary>
+public static class Experiments
+{
+    /// <summary>Every experiment name.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["cifar-depth", "degradation", "responses", "shortcuts", "imagenet-depth"];
+
+    /// <summary>The plan of <paramref name="experiment"/>; unknown names fail with the list.</summary>
+    public static ExperimentPlan Plan(string experiment, ReproduceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        var o = (options ?? new ReproduceOptions()).Validate();
+        return experiment.Trim().ToLowerInvariant() switch
+        {
+            "cifar-depth" => Cifar("cifar-depth", "Table 6: CIFAR-10 test error of ResNets by depth", o,
+                [.. new[] { "resnet20", "resnet32", "resnet44", "resnet56", "resnet110" }.Concat(o.Extended ? ["resnet1202"] : [])
+                    .Select(n => (n, "residual"))]),
+            "degradation" => Cifar("degradation", "Fig. 6: plain nets degrade with depth, residual nets do not", o,
+                [.. new[] { 20, 32, 44, 56 }.Select(d => ($"plain-{d}", "plain")), .. new[] { 20, 32, 44, 56 }.Select(d => ($"resnet{d}", "residual"))]),
+            "responses" => Cifar("responses", "Fig. 7: standard deviations of layer responses on CIFAR-10", o,
+                [("plain-20", "plain"), ("plain-56", "plain"), ("resnet20", "residual"), ("resnet56", "residual"), ("resnet110", "residual")]),
+            "shortcuts" => ImageFolder("shortcuts", "Table 3: shortcut options A, B, C on ResNet-34", o,
+                [("plain-34", "plain"), ("resnet34-a", "A"), ("resnet34", "B"), ("resnet34-c", "C")]),
+            "imagenet-depth" => ImageFolder("imagenet-depth", "Tables 2–3: plain and residual nets of 18 to 152 layers", o,
+                [("plain-18", "plain"), ("plain-34", "plain"), ("resnet18-a", "residual"), ("resnet34-a", "residual"), ("resnet50", "residual"),
+                 .. o.Extended ? new[] { ("resnet101", "residual"), ("resnet152", "residual") } : []]),
+            _ => throw new ArgumentException($"Unknown experiment '{experiment}'. Known experiments: {string.Join(", ", Names)}."),
+        };
+    }
+
+    static ExperimentPlan Cifar(string name, string title, ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets)
+    {
+        var baseline = Recipes.PaperCifar with { Data = o.Data ?? "cifar10", DataDir = o.DataDir };
+        var runs = Runs(nets, o, net => Schedule(baseline with { Model = net }, o.Budget));
+        var config = runs[0].Config;
+        var protocol = new Protocol(
+            Data: config.Data,
+            Split: "train 50k / test 10k",
+            Views: "1 view: the original 32x32 test image",
+            Schedule: $"{config.Recipe}, {config.Iterations} it, lr ÷10 at {string.Join("/", config.Milestones)}, batch {config.BatchSize}{BudgetText(o.Budget)}",
+            Seeds: SeedsText(o.Seeds));
+        return new ExperimentPlan(name, title, o, protocol, runs);
+    }
+
+    static ExperimentPlan ImageFolder(string name, string title, ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets)
+    {
+        if (string.IsNullOrWhiteSpace(o.Data) || o.Data.Trim().ToLowerInvariant() is "cifar10" or "cifar100" or "imagenet")
+            throw new ArgumentException(
+                $"The {name} experiment trains ImageNet networks on an ImageFolder: give its root (with train/ and test/ or val/ folders) " +
+                "or a .tar.gz of one as the data (--data), e.g. the CIFAR-10 JPEG archive, which the augmentation upscales to the crop size.");
+        var crop = o.ImageFolderCropSize;
+        var baseline = Recipes.PaperImageNet with { Data = o.Data, DataDir = o.DataDir, CropSize = crop };
+        // the plateau rule counts evaluations, so evaluations are spaced like the paper's relative to the schedule
+        var runs = Runs(nets, o, net => Schedule(baseline with { Model = net }, o.Budget) with
+        {
+            EvalEvery = Math.Max(1, (int)Math.Round(baseline.EvalEvery * o.Budget)),
+        });
+        var config = runs[0].Config;
+        var protocol = new Protocol(
+            Data: $"ImageFolder {Path.GetFileName(o.Data.TrimEnd('/', '\\'))}",
+            Split: "its train/ and test/ (or val/) folders",
+            Views: $"1 view: centre {crop}x{crop} crop of the image resized to shorter side {crop * 256 / 224} (paper: 10-crop at 224)",
+            Schedule: $"{config.Recipe} at {crop}px, {config.Iterations} it, lr ÷10 on plateau (evaluated every {config.EvalEvery} it), batch {config.BatchSize}{BudgetText(o.Budget)}",
+            Seeds: SeedsText(o.Seeds));
+        return new ExperimentPlan(name, title, o, protocol, runs);
+    }
+
+    static PlannedRun[] Runs(IReadOnlyList<(string Net, string Group)> nets, ReproduceOptions o, Func<string, TrainingConfig> configure) =>
+        [.. nets.SelectMany(n => Enumerable.Range(0, o.Seeds).Select(seed =>
+            new PlannedRun($"{n.Net}-seed{seed}", n.Net, n.Group, seed, configure(n.Net) with { Seed = seed })))];
+
+    static TrainingConfig Schedule(TrainingConfig config, double budget) => budget < 1 ? config.Scaled(budget) : config;
+
+    static string BudgetText(double budget) => budget < 1 ? $" (budget {budget:0.###} of the paper's schedule)" : " (full paper schedule)";
+
+    static string SeedsText(int seeds) => seeds == 1 ? "1 seed (0)" : $"{seeds} seeds (0–{seeds - 1})";
+}

@@ -1,0 +1,119 @@
+using ResNetSharp.Reproduce;
+using ResNetSharp.Training;
+
+namespace ResNetSharp.Tests.Reproduce;
+
+public sealed class ExperimentsTests
+{
+    [Fact]
+    public void Should_Plan_Table_6_With_The_Full_Paper_Schedule_By_Default()
+    {
+        // When the cifar-depth plan is made with default options
+        var plan = Experiments.Plan("cifar-depth");
+
+        // Then it trains the five depths once each on CIFAR-10 with the paper's recipe, unscaled
+        Assert.Equal(["resnet20", "resnet32", "resnet44", "resnet56", "resnet110"], plan.Networks);
+        Assert.All(plan.Runs, r =>
+        {
+            Assert.Equal(Recipes.PaperCifar with { Model = r.Network, Data = "cifar10" }, r.Config with { Milestones = Recipes.PaperCifar.Milestones });
+            Assert.Equal(64_000, r.Config.Iterations);
+            Assert.Equal([32_000, 48_000], r.Config.Milestones);
+        });
+        Assert.Equal("resnet110-seed0", plan.Runs[4].Folder);
+        Assert.Contains("full paper schedule", plan.Protocol.Schedule);
+    }
+
+    [Fact]
+    public void Should_Scale_Every_Schedule_And_Run_Every_Seed()
+    {
+        // When the degradation plan is made with budget 0.05 and 3 seeds
+        var plan = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.05, Seeds = 3 });
+
+        // Then 8 nets x 3 seeds, each with the scaled schedule and its own seed and folder
+        Assert.Equal(24, plan.Runs.Count);
+        Assert.Equal(["plain-20", "plain-32", "plain-44", "plain-56", "resnet20", "resnet32", "resnet44", "resnet56"], plan.Networks);
+        Assert.All(plan.Runs, r => Assert.Equal(3_200, r.Config.Iterations));
+        Assert.All(plan.Runs, r => Assert.Equal([1_600, 2_400], r.Config.Milestones));
+        Assert.Equal([0, 1, 2], plan.Runs.Where(r => r.Network == "plain-56").Select(r => r.Config.Seed));
+        Assert.Equal(plan.Runs.Count, plan.Runs.Select(r => r.Folder).Distinct().Count());
+        Assert.Equal("plain", plan.Runs[0].Group);
+        Assert.Contains("budget 0.05", plan.Protocol.Schedule);
+        Assert.Contains("3 seeds", plan.Protocol.Seeds);
+    }
+
+    [Fact]
+    public void Should_Be_A_Pure_Function_Of_Its_Inputs()
+    {
+        var options = new ReproduceOptions { Budget = 0.1, Seeds = 2, Data = "/data/tiny", Extended = true };
+
+        var first = Experiments.Plan("imagenet-depth", options);
+        var second = Experiments.Plan("imagenet-depth", options);
+
+        Assert.Equal(first.Runs.Select(r => (r.Folder, r.Network, r.Group, r.Seed)), second.Runs.Select(r => (r.Folder, r.Network, r.Group, r.Seed)));
+        Assert.Equal(first.Protocol, second.Protocol);
+        Assert.Equal(["plain-18", "plain-34", "resnet18-a", "resnet34-a", "resnet50", "resnet101", "resnet152"], first.Networks);
+    }
+
+    [Fact]
+    public void Should_Train_The_ImageNet_Experiments_On_The_Given_ImageFolder_At_A_Small_Crop()
+    {
+        // When the shortcuts plan is made on an ImageFolder with a 10% budget
+        var plan = Experiments.Plan("shortcuts", new ReproduceOptions { Data = "/data/cifar-10-jpeg.tar.gz", Budget = 0.1 });
+
+        // Then plain-34 and ResNet-34 A/B/C train with the ImageNet recipe on that folder at 64 px, evaluated 10x as often
+        Assert.Equal(["plain-34", "resnet34-a", "resnet34", "resnet34-c"], plan.Networks);
+        Assert.Equal(["plain", "A", "B", "C"], plan.Runs.Select(r => r.Group));
+        Assert.All(plan.Runs, r =>
+        {
+            Assert.Equal("paper-imagenet", r.Config.Recipe);
+            Assert.Equal("/data/cifar-10-jpeg.tar.gz", r.Config.Data);
+            Assert.Equal(64, r.Config.CropSize);
+            Assert.Equal(60_000, r.Config.Iterations);
+            Assert.Equal(500, r.Config.EvalEvery);
+            Assert.Null(r.Config.Classes);
+        });
+        Assert.Contains("10-crop", plan.Protocol.Views);
+    }
+
+    [Theory]
+    [InlineData("shortcuts")]
+    [InlineData("imagenet-depth")]
+    public void Should_Ask_For_An_ImageFolder_For_The_ImageNet_Experiments(string experiment)
+    {
+        var error = Assert.Throws<ArgumentException>(() => Experiments.Plan(experiment));
+
+        Assert.Contains("--data", error.Message);
+    }
+
+    [Fact]
+    public void Should_Name_The_Known_Experiments_For_An_Unknown_One()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Experiments.Plan("cifar-dept"));
+
+        Assert.Contains("cifar-depth", error.Message);
+        Assert.Contains("degradation", error.Message);
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.5)]
+    public void Should_Refuse_A_Budget_Outside_Zero_To_One(double budget)
+    {
+        Assert.Throws<ArgumentException>(() => Experiments.Plan("cifar-depth", new ReproduceOptions { Budget = budget }));
+    }
+
+    [Fact]
+    public void Should_Add_ResNet_1202_Only_When_Extended()
+    {
+        Assert.DoesNotContain("resnet1202", Experiments.Plan("cifar-depth").Networks);
+        Assert.Equal("resnet1202", Experiments.Plan("cifar-depth", new ReproduceOptions { Extended = true }).Networks[^1]);
+    }
+
+    [Fact]
+    public void Should_Format_Seeds_As_The_Paper_Does()
+    {
+        Assert.Equal("6.43 best of 3 (6.61 ± 0.18)", new SeedStatistics([0.0661, 0.0643, 0.0679]).Format());
+        Assert.Equal("8.75", new SeedStatistics([0.0875]).Format());
+        Assert.Equal(0.01, new SeedStatistics([0.1, 0.12, 0.11]).Std, 12);
+    }
+}
