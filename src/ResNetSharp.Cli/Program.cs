@@ -9,4 +9,5 @@ var root = new RootCommand("ResNetSharp: the deep residual networks of He et al.
 root.Options.Add(CommonOptions.Threads);
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
+root.Subcommands.Add(ExportCommand.Create());
 return root.Parse(args).Invoke();

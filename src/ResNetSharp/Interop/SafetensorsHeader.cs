@@ -14,7 +14,16 @@ internal static class SafetensorsHeader
 
     static readonly Dictionary<string, int> DtypeBytes = new()
     {
-        ["F64"] = 8, ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+        ["F64"] = 8,
+        ["F32"] = 4,
+        ["F16"] = 2,
+        ["BF16"] = 2,
+        ["I64"] = 8,
+        ["I32"] = 4,
+        ["I16"] = 2,
+        ["I8"] = 1,
+        ["U8"] = 1,
+        ["BOOL"] = 1,
     };
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming what is wrong with the file at <paramref name="path"/>.</summary>

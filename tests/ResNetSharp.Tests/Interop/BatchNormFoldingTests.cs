@@ -1,7 +1,7 @@
 using ResNetSharp.Inference;
 using ResNetSharp.Models;
-using static TorchSharp.torch;
 using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace ResNetSharp.Tests.Interop;
 

@@ -1,8 +1,8 @@
 using Onnx;
-using Xunit.Abstractions;
 using ResNetSharp.Inference;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace ResNetSharp.Tests.Interop;

@@ -1,9 +1,9 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using Xunit.Abstractions;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
+using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace ResNetSharp.Tests.Interop;
