@@ -13,7 +13,6 @@ namespace ResNetSharp.Inference;
 public sealed class InferenceNetwork : Module<Tensor, Tensor>
 {
     readonly IReadOnlyList<GraphOp> ops;
-    readonly Dictionary<string, Tensor> weights = [];
 
     /// <summary>The description of the network this was made from.</summary>
     public NetworkSpec Spec { get; }
@@ -55,13 +54,9 @@ public sealed class InferenceNetwork : Module<Tensor, Tensor>
 
     void Keep(string key, WeightData data)
     {
-        var t = tensor(data.Values, data.Shape);
-        weights[key] = t;
-        // Buffer names may not contain dots; the key keeps the torchvision path for lookups.
-        register_buffer(key.Replace('.', '_'), t);
+        // Buffer names may not contain dots. Buffers are looked up on every forward so that .to(device/dtype) applies.
+        register_buffer(key.Replace('.', '_'), tensor(data.Values, data.Shape));
     }
-
-    Tensor? Get(string key) => weights.GetValueOrDefault(key);
 
     /// <summary>Pooled features [N, FeatureSize].</summary>
     public Tensor ForwardFeatures(Tensor x) => Run(x, InferenceGraph.Features);
@@ -73,21 +68,24 @@ public sealed class InferenceNetwork : Module<Tensor, Tensor>
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        var buffers = named_buffers().ToDictionary(b => b.name, b => b.buffer);
+        Tensor W(string key) => buffers[key.Replace('.', '_')];
+        Tensor? Get(string key) => buffers.GetValueOrDefault(key.Replace('.', '_'));
         var values = new Dictionary<string, Tensor> { [InferenceGraph.Input] = x };
         foreach (var op in ops)
         {
             values[op.Output] = op switch
             {
-                ConvOp c => functional.conv2d(values[c.Input], weights[c.Output + ".weight"], Get(c.Output + ".bias"),
+                ConvOp c => functional.conv2d(values[c.Input], W(c.Output + ".weight"), Get(c.Output + ".bias"),
                     strides: [c.Stride, c.Stride], padding: [c.Padding, c.Padding]),
-                BatchNormOp b => functional.batch_norm(values[b.Input], weights[b.Output + ".running_mean"], weights[b.Output + ".running_var"],
-                    weights[b.Output + ".weight"], weights[b.Output + ".bias"], training: false, eps: b.Epsilon),
+                BatchNormOp b => functional.batch_norm(values[b.Input], W(b.Output + ".running_mean"), W(b.Output + ".running_var"),
+                    W(b.Output + ".weight"), W(b.Output + ".bias"), training: false, eps: b.Epsilon),
                 ReluOp r => functional.relu(values[r.Input]),
                 AddOp a => values[a.Left] + values[a.Right],
                 MaxPoolOp m => functional.max_pool2d(values[m.Input], kernel_size: 3, stride: 2, padding: 1),
                 ZeroPadShortcutOp z => ZeroPad(values[z.Input], z),
                 GlobalPoolOp g => functional.adaptive_avg_pool2d(values[g.Input], [1, 1]).flatten(1),
-                LinearOp l => functional.linear(values[l.Input], weights["fc.weight"], weights["fc.bias"]),
+                LinearOp l => functional.linear(values[l.Input], W("fc.weight"), W("fc.bias")),
                 _ => throw new NotSupportedException(op.GetType().Name),
             };
             if (op.Output == output) return values[op.Output].MoveToOuterDisposeScope();

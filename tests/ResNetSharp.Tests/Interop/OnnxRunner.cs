@@ -51,7 +51,7 @@ static class OnnxRunner
         var norms = net.modules().OfType<TorchSharp.Modules.BatchNorm2d>().ToList();
         foreach (var bn in norms) bn.momentum = 1.0;
         net.train();
-        net.call(randn([4, 3, size, size], generator: generator) * 2 + 0.5).Dispose();
+        net.call(randn([4, 3, size, size], generator: generator)).Dispose();
         foreach (var bn in norms) bn.momentum = 0.1;
         net.eval();
         return net;
