@@ -1,0 +1,39 @@
+using System.CommandLine;
+using ResNetSharp.Interop;
+using ResNetSharp.Models;
+
+namespace ResNetSharp.Cli.Commands;
+
+/// <summary><c>resnet export &lt;name&gt; --out model.onnx [--weights w.safetensors] [--fold-bn] [--opset 13] [--input 224]</c>.</summary>
+static class ExportCommand
+{
+    public static Command Create()
+    {
+        var name = new Argument<string>("name") { Description = "Network name, e.g. resnet50, resnet56 (see 'resnet models')." };
+        var output = new Option<string>("--out") { Description = "ONNX file to write.", Required = true };
+        var weights = new Option<string?>("--weights") { Description = "Weights (safetensors or PyTorch .pth state dict) to load; default: random He initialisation." };
+        var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: the network's)." };
+        var fold = new Option<bool>("--fold-bn") { Description = "Fold each conv+BN pair into one convolution." };
+        var opset = new Option<int>("--opset") { Description = "ONNX opset, 13 to 21.", DefaultValueFactory = _ => 13 };
+        var input = new Option<int?>("--input") { Description = "Fixed input side length (default: symbolic height and width)." };
+        var command = new Command("export", "Write a network as an ONNX model (standard operators, dynamic batch, preprocessing in metadata).")
+        {
+            name, output, weights, classes, fold, opset, input,
+        };
+        command.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            using var net = ModelZoo.Create(parse.GetValue(name)!, parse.GetValue(classes));
+            if (parse.GetValue(weights) is { } path)
+            {
+                var report = WeightFiles.Load(net, path);
+                Console.WriteLine($"loaded {report.Loaded} tensors from {path}; missing {report.Missing.Count(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal))}, unexpected {report.Unexpected.Count}");
+            }
+            net.eval();
+            var file = parse.GetValue(output)!;
+            OnnxExport.Save(net, file, new OnnxExportOptions { FoldBatchNorm = parse.GetValue(fold), Opset = parse.GetValue(opset), InputSize = parse.GetValue(input) });
+            Console.WriteLine($"wrote {file} ({new FileInfo(file).Length / 1e6:0.0} MB): {net.Spec}");
+            return 0;
+        }));
+        return command;
+    }
+}

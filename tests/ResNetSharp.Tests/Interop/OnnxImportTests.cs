@@ -1,0 +1,127 @@
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using Onnx;
+using ResNetSharp.Interop;
+using ResNetSharp.Models;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Tests.Interop;
+
+public sealed class OnnxImportTests(ITestOutputHelper output)
+{
+    static readonly string ThirdPartyResNet18 = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNet18Onnx", "ResNet18.onnx");
+    static readonly string ThirdPartyPreprocess = Path.Combine(AppContext.BaseDirectory, "DnnImageModels", "ResNetPrepOnnx", "ResNetPreprocess.onnx");
+
+    [Fact]
+    public void Should_Import_A_Pretrained_ResNet18_Made_By_Another_Tool_And_Match_OnnxRuntime()
+    {
+        // Given ML.NET's pretrained ResNet-18 feature extractor (exported by CNTK: asymmetric pads, 7x7 AveragePool,
+        // output [1, 512, 1, 1], no classifier) and its separate preprocessing graph (RGB→BGR, minus a mean image)
+        Assert.True(File.Exists(ThirdPartyResNet18), $"{ThirdPartyResNet18} should be copied from the NuGet package");
+
+        // When it is imported
+        var result = OnnxImport.Load(ThirdPartyResNet18);
+        using var net = result.Network;
+
+        // Then the structure is ResNet-18-like with option B (this CNTK graph has three units in its last stage,
+        // nine Adds in all, not torchvision's two), the output is the pooled features, ...
+        var spec = result.Spec;
+        Assert.Equal(StemKind.ImageNet, spec.Stem);
+        Assert.Equal(BlockKind.Basic, spec.Block);
+        Assert.Equal([2, 2, 2, 3], spec.BlocksPerStage);
+        Assert.Equal([64, 128, 256, 512], spec.Widths);
+        Assert.Equal(ShortcutOption.B, spec.Shortcut);
+        Assert.False(spec.PreActivation);
+        Assert.False(result.OutputIsLogits);
+        Assert.Contains(result.Notes, n => n.Contains("Asymmetric pads", StringComparison.Ordinal));
+
+        // ... and our features equal ONNX Runtime's on preprocessed generated images within 1e-4
+        using var options = OnnxRunner.Options();
+        using var prep = new InferenceSession(ThirdPartyPreprocess, options);
+        using var session = new InferenceSession(ThirdPartyResNet18, options);
+        using var noGrad = no_grad();
+        var worst = 0f;
+        for (var i = 0; i < 3; i++)
+        {
+            using var image = GeneratedImage(i);
+            using var input = OnnxRunner.Run(prep, image, "PreprocessedInput");
+            using var theirs = OnnxRunner.Run(session, input, result.OutputName);
+            using var ours = net.ForwardFeatures(input);
+            worst = Math.Max(worst, OnnxRunner.MaxAbsDifference(ours, theirs.reshape(1, 512)));
+        }
+        output.WriteLine($"ResNet18 (CNTK) features: max |ours - ONNX Runtime| = {worst:E2}");
+        Assert.InRange(worst, 0f, 1e-4f);
+    }
+
+    // Smooth colour gradients with a disc and some noise, RGB 0..255 as the preprocessing graph expects.
+    static Tensor GeneratedImage(int seed)
+    {
+        var g = new Generator((ulong)seed + 7);
+        var ramp = linspace(0, 1, 224);
+        var yy = ramp.reshape(224, 1).expand(224, 224);
+        var xx = ramp.reshape(1, 224).expand(224, 224);
+        var disc = ((xx - 0.3 - 0.1 * seed).square() + (yy - 0.5).square() < 0.05).to_type(ScalarType.Float32);
+        var image = stack([xx * 255, yy * (200 - 40 * seed), disc * 255]) + rand([3, 224, 224], generator: g) * 30;
+        return image.clamp(0, 255).unsqueeze(0).contiguous();
+    }
+
+    [Theory]
+    [InlineData("resnet20", false)]
+    [InlineData("resnet20", true)]
+    [InlineData("plain-20", false)]
+    [InlineData("resnet18-c", true)]
+    [InlineData("resnet50-v1.5", false)]
+    [InlineData("preact-resnet20-basic-a", false)]
+    [InlineData("preact-resnet11", true)]
+    [InlineData("preact-resnet18", false)]
+    public void Should_Import_Our_Own_Exports_Back_Into_The_Same_Network(string name, bool foldBatchNorm)
+    {
+        // Given an exported network with non-trivial BN
+        using var original = OnnxRunner.Randomised(ModelZoo.Create(name));
+        var model = OnnxExport.ToBytes(original, new OnnxExportOptions { FoldBatchNorm = foldBatchNorm });
+
+        // When the ONNX graph is imported
+        var result = OnnxImport.FromBytes(model, name);
+        using var net = result.Network;
+
+        // Then the inferred description is the original's and the logits equal ONNX Runtime's within 1e-4
+        var (a, b) = (original.Spec, result.Spec);
+        Assert.Equal((a.Stem, a.Block, a.StemWidth, a.Residual, a.PreActivation, a.Stride, a.Classes),
+            (b.Stem, b.Block, b.StemWidth, b.Residual, b.PreActivation, b.Stride, b.Classes));
+        if (a.Residual) Assert.Equal(a.Shortcut, b.Shortcut);
+        Assert.Equal(a.BlocksPerStage, b.BlocksPerStage);
+        Assert.Equal(a.Widths, b.Widths);
+        Assert.True(result.OutputIsLogits);
+        using var noGrad = no_grad();
+        using var x = randn(2, 3, a.Stem == StemKind.ImageNet ? 64 : 32, a.Stem == StemKind.ImageNet ? 64 : 32);
+        using var theirs = OnnxRunner.Run(model, x, "logits");
+        using var ours = net.call(x);
+        var difference = OnnxRunner.MaxAbsDifference(ours, theirs);
+        output.WriteLine($"{name} fold={foldBatchNorm}: max |imported - ONNX Runtime| = {difference:E2}");
+        Assert.InRange(difference, 0f, OnnxRunner.Tolerance(theirs));
+    }
+
+    [Fact]
+    public void Should_Reject_A_Graph_That_Is_Not_A_ResNet_Naming_The_First_Node_That_Does_Not_Fit()
+    {
+        // Given an exported resnet20 in which one unit's activation is a Sigmoid
+        using var net = ModelZoo.Create("resnet20");
+        var model = ModelProto.Parser.ParseFrom(OnnxExport.ToBytes(net));
+        var node = model.Graph.Node.First(n => n.Name == "layer2.0.bn1.relu");
+        node.OpType = "Sigmoid";
+
+        // When it is imported
+        var error = Assert.Throws<InvalidDataException>(() => OnnxImport.FromBytes(model.ToByteArray()));
+
+        // Then the error names that node
+        Assert.Contains("'layer2.0.bn1.relu' (Sigmoid)", error.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_Bytes_That_Are_Not_Onnx()
+    {
+        var error = Assert.Throws<InvalidDataException>(() => OnnxImport.FromBytes([1, 2, 3, 4, 5, 6, 7, 8], "noise"));
+        Assert.Contains("noise", error.Message);
+    }
+}
