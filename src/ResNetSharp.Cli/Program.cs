@@ -10,6 +10,8 @@ root.Options.Add(CommonOptions.Threads);
 root.Subcommands.Add(ModelsCommand.Create());
 root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(PredictCommand.Create());
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 return root.Parse(args).Invoke();

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using ResNetSharp.Data;
+using ResNetSharp.Evaluation;
+using ResNetSharp.Runtime;
+using ResNetSharp.Training;
+using Spectre.Console;
+
+namespace ResNetSharp.Cli.Commands;
+
+/// <summary><c>resnet eval &lt;checkpoint&gt;</c>: top-1/top-5 error with the protocol named, per-class accuracy, confusion matrix.</summary>
+static class EvalCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, or a run folder (its best.ckpt)." };
+        var data = new Option<string?>("--data") { Description = "Evaluate on this data instead of the run's (cifar10, an ImageFolder, or a .tar.gz)." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "Folder of the CIFAR binaries." };
+        var protocol = new Option<string>("--protocol") { Description = "single, 10-crop or multi-scale (fully convolutional, scores averaged over scales).", DefaultValueFactory = _ => "single" };
+        protocol.AcceptOnlyFromAmong("single", "10-crop", "multi-scale");
+        var scales = new Option<string?>("--scales") { Description = "Shorter sides for multi-scale (default: the paper's 224,256,384,480,640, scaled to the network's input)." };
+        var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 256 };
+        var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 2 };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("eval", "Evaluate a checkpoint: top-1/top-5 error (single view, 10-crop or multi-scale), per-class accuracy, confusion matrix.")
+        {
+            checkpoint, data, dataDir, protocol, scales, batch, workers, device, CommonOptions.Json,
+        };
+        command.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var path = parse.GetValue(checkpoint)!;
+            if (Directory.Exists(path)) path = Path.Combine(path, File.Exists(Path.Combine(path, TrainingRun.BestFile)) ? TrainingRun.BestFile : TrainingRun.LatestFile);
+            using var ckpt = Checkpoint.Load(path);
+            var config = ckpt.Config with
+            {
+                Data = parse.GetValue(data) ?? ckpt.Config.Data,
+                DataDir = parse.GetValue(dataDir) ?? ckpt.Config.DataDir,
+                Validation = parse.GetValue(data) is null && ckpt.Config.Validation,
+            };
+            var set = TrainingData.Open(config, ckpt.Normalization, note => Console.Error.WriteLine($"note: {note}"));
+            using var model = ckpt.CreateModel(Devices.Parse(parse.GetValue(device)));
+            var json = parse.GetValue(CommonOptions.Json);
+            var crop = set.TestTransform.Height;
+            EvaluationResult result;
+            switch (parse.GetValue(protocol))
+            {
+                case "multi-scale":
+                    var sides = parse.GetValue(scales) is { } s
+                        ? s.Split(',').Select(v => int.Parse(v.Trim())).ToArray()
+                        : MultiScale.PaperScales.Select(v => (int)Math.Round(v * crop / 224.0)).ToArray();
+                    result = Run(json, "multi-scale", p => Evaluator.EvaluateMultiScale(model, set.Test, set.Normalization, sides, p));
+                    break;
+                default:
+                    var tenCrop = parse.GetValue(protocol) == "10-crop";
+                    IImageTransform view = tenCrop ? new TenCrop(crop, crop <= 64 ? crop + crop / 8 : (int)Math.Round(crop * 256 / 224.0)) : set.TestTransform;
+                    var loader = new DataLoader(set.Test, view, new DataLoaderOptions
+                    {
+                        BatchSize = Math.Max(1, parse.GetValue(batch) / view.Views),
+                        Shuffle = false,
+                        Workers = parse.GetValue(workers),
+                        Normalization = set.Normalization,
+                    });
+                    var name = tenCrop ? "10-crop (4 corners + centre, and flips)" : $"single view ({(view is OriginalImage ? "original image" : "centre crop")})";
+                    result = Run(json, name, p => Evaluator.Evaluate(model, loader, name, p));
+                    break;
+            }
+            if (json)
+            {
+                CommonOptions.WriteJson(new { checkpoint = path, network = ckpt.Spec.Name, data = set.Description, result });
+                return 0;
+            }
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ckpt.Spec.Name)}[/] on {Markup.Escape(set.Description)}");
+            AnsiConsole.MarkupLine($"protocol: {Markup.Escape(result.Protocol)}, {result.Samples:N0} images");
+            AnsiConsole.MarkupLine($"top-1 error [bold]{result.Top1Error * 100:0.00}%[/]   top-5 error [bold]{result.Top5Error * 100:0.00}%[/]");
+            if (result.ClassNames.Count <= 20)
+            {
+                var table = new Table().Border(TableBorder.Rounded).AddColumn("true \\ predicted");
+                foreach (var c in result.ClassNames) table.AddColumn(new TableColumn(Markup.Escape(c[..Math.Min(5, c.Length)])).RightAligned());
+                table.AddColumn(new TableColumn("accuracy").RightAligned());
+                for (var r = 0; r < result.ClassNames.Count; r++)
+                    table.AddRow([Markup.Escape(result.ClassNames[r]), .. result.Confusion[r].Select(v => v.ToString()), $"{result.PerClassAccuracy[r] * 100:0.0}%"]);
+                AnsiConsole.Write(table);
+            }
+            return 0;
+        }));
+        return command;
+    }
+
+    static EvaluationResult Run(bool quiet, string what, Func<Action<int, int>?, EvaluationResult> evaluate)
+    {
+        if (quiet || !AnsiConsole.Profile.Capabilities.Interactive) return evaluate(null);
+        EvaluationResult? result = null;
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var task = ctx.AddTask($"evaluating ({what})");
+            result = evaluate((done, total) =>
+            {
+                task.MaxValue = total;
+                task.Value = done;
+            });
+        });
+        return result!;
+    }
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using ResNetSharp.Inference;
+using ResNetSharp.Training;
+using Spectre.Console;
+
+namespace ResNetSharp.Cli.Commands;
+
+/// <summary><c>resnet predict &lt;checkpoint&gt; &lt;images or folders…&gt;</c>: top-k classes with probabilities.</summary>
+static class PredictCommand
+{
+    public static Command Create()
+    {
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, or a run folder (its best.ckpt)." };
+        var images = new Argument<string[]>("images") { Description = "Image files or folders.", Arity = ArgumentArity.OneOrMore };
+        var top = new Option<int>("--top") { Description = "Classes to show per image.", DefaultValueFactory = _ => 5 };
+        var tenCrop = new Option<bool>("--ten-crop") { Description = "Average over 10 crops (corners, centre, flips)." };
+        var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("predict", "Classify images with a trained network: top-k classes with probabilities; unreadable files are reported.")
+        {
+            checkpoint, images, top, tenCrop, device, CommonOptions.Json,
+        };
+        command.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var path = parse.GetValue(checkpoint)!;
+            if (Directory.Exists(path)) path = Path.Combine(path, File.Exists(Path.Combine(path, TrainingRun.BestFile)) ? TrainingRun.BestFile : TrainingRun.LatestFile);
+            var inputs = parse.GetValue(images)!;
+            foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
+                throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);
+            using var classifier = ImageClassifier.Load(path, parse.GetValue(device)!);
+            var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));
+            if (parse.GetValue(CommonOptions.Json))
+            {
+                CommonOptions.WriteJson(predictions);
+            }
+            else
+            {
+                var table = new Table().Border(TableBorder.Rounded).AddColumns("image", "class", "probability");
+                foreach (var p in predictions)
+                {
+                    if (p.Error is not null)
+                    {
+                        table.AddRow(Markup.Escape(p.Source), "[red]unreadable[/]", Markup.Escape(p.Error));
+                        continue;
+                    }
+                    for (var i = 0; i < p.Top.Count; i++)
+                        table.AddRow(i == 0 ? Markup.Escape(p.Source) : "", Markup.Escape(p.Top[i].Class), $"{p.Top[i].Probability * 100:0.0}%");
+                }
+                AnsiConsole.Write(table);
+            }
+            var failed = predictions.Count(p => p.Error is not null);
+            if (failed > 0) Console.Error.WriteLine($"{failed} of {predictions.Count} images could not be read.");
+            return failed == predictions.Count ? 2 : 0;
+        }));
+        return command;
+    }
+}

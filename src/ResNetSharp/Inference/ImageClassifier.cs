@@ -1,0 +1,128 @@
+using ResNetSharp.Data;
+using ResNetSharp.Models;
+using ResNetSharp.Runtime;
+using ResNetSharp.Training;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Inference;
+
+/// <summary>One class and its probability.</summary>
+public sealed record ClassScore(string Class, int Label, double Probability);
+
+/// <summary>The top classes for one image, or why it could not be read.</summary>
+public sealed record Prediction(string Source, IReadOnlyList<ClassScore> Top, string? Error = null);
+
+/// <summary>
+/// Classifies real images with a trained network: load once, classify many. Photos of any size and mode
+/// (grayscale, CMYK, palette, alpha) become RGB, are resized so the shorter side is the network's view
+/// (scaled like 256 for a 224 crop on ImageNet-sized inputs) and centre-cropped, or 10-cropped; then
+/// normalised as in training. Unreadable files give a <see cref="Prediction"/> with an error, not an exception.
+/// </summary>
+public sealed class ImageClassifier : IDisposable
+{
+    readonly ResNet model;
+    readonly Device device;
+
+    /// <summary>Class names in label order.</summary>
+    public IReadOnlyList<string> ClassNames { get; }
+
+    /// <summary>The normalisation applied to inputs.</summary>
+    public Normalization Normalization { get; }
+
+    /// <summary>Side of the network input.</summary>
+    public int InputSize { get; }
+
+    /// <summary>Wraps a network with its class names, normalisation and input size.</summary>
+    public ImageClassifier(ResNet model, IReadOnlyList<string> classNames, Normalization normalization, int inputSize, Device? device = null)
+    {
+        this.model = model;
+        this.device = device ?? CPU;
+        ClassNames = classNames;
+        Normalization = normalization;
+        InputSize = inputSize;
+        model.eval();
+    }
+
+    /// <summary>Loads a training checkpoint (.ckpt) with everything needed to classify.</summary>
+    public static ImageClassifier Load(string checkpointPath, string device = "cpu")
+    {
+        TorchRuntime.EnsureLoaded();
+        using var checkpoint = Checkpoint.Load(checkpointPath);
+        var dev = Devices.Parse(device);
+        var size = checkpoint.Normalization.MeanHeight > 0 ? checkpoint.Normalization.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
+        return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, checkpoint.Normalization, size, dev);
+    }
+
+    /// <summary>The view of a photo the network sees: shorter side resized, centre crop (or 10 crops).</summary>
+    public IImageTransform View(bool tenCrop)
+    {
+        var resize = InputSize <= 64 ? InputSize : (int)Math.Round(InputSize * 256 / 224.0);
+        return tenCrop ? new TenCrop(InputSize, resize) : new CenterCrop(InputSize, resize);
+    }
+
+    /// <summary>Classifies image files (folders are expanded to the images inside), <paramref name="batchSize"/> at a time.</summary>
+    public IReadOnlyList<Prediction> ClassifyFiles(IEnumerable<string> paths, int topK = 5, bool tenCrop = false, int batchSize = 32)
+    {
+        var files = paths.SelectMany(Expand).ToArray();
+        var results = new Prediction[files.Length];
+        for (var start = 0; start < files.Length; start += batchSize)
+        {
+            var chunk = Enumerable.Range(start, Math.Min(batchSize, files.Length - start)).ToArray();
+            var decoded = new (RgbImage Image, string? Error)[chunk.Length];
+            Parallel.For(0, chunk.Length, i =>
+            {
+                try
+                {
+                    decoded[i] = (ImageDecoder.DecodeFile(files[chunk[i]]), null);
+                }
+                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+                {
+                    decoded[i] = (default, e.Message);
+                }
+            });
+            var good = Enumerable.Range(0, chunk.Length).Where(i => decoded[i].Error is null).ToArray();
+            foreach (var i in Enumerable.Range(0, chunk.Length).Except(good)) results[chunk[i]] = new Prediction(files[chunk[i]], [], decoded[i].Error);
+            if (good.Length == 0) continue;
+            var scores = Classify(good.Select(i => decoded[i].Image).ToArray(), topK, tenCrop);
+            for (var j = 0; j < good.Length; j++) results[chunk[good[j]]] = new Prediction(files[chunk[good[j]]], scores[j]);
+        }
+        return results;
+    }
+
+    /// <summary>The top <paramref name="topK"/> classes of each image, probabilities averaged over views with 10-crop.</summary>
+    public IReadOnlyList<IReadOnlyList<ClassScore>> Classify(IReadOnlyList<RgbImage> images, int topK = 5, bool tenCrop = false)
+    {
+        if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1.");
+        var view = View(tenCrop);
+        var pixels = view.Height * view.Width * 3;
+        var bytes = new byte[images.Count * view.Views * pixels];
+        var offsets = new float[images.Count * view.Views * 3];
+        for (var i = 0; i < images.Count; i++)
+        {
+            var random = SampleRandom.For(0, 0, i); // evaluation views use no randomness
+            view.Apply(images[i], ref random, bytes.AsSpan(i * view.Views * pixels, view.Views * pixels), offsets.AsSpan(i * view.Views * 3, view.Views * 3));
+        }
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = Normalization.ToTensor(bytes, images.Count * view.Views, view.Height, view.Width, offsets).to(device);
+        var probabilities = model.call(input).softmax(1).reshape(images.Count, view.Views, -1).mean([1]).cpu();
+        var k = Math.Min(topK, probabilities.shape[1]);
+        var (values, indexes) = probabilities.topk((int)k, dim: 1);
+        var p = values.data<float>().ToArray();
+        var labels = indexes.data<long>().ToArray();
+        return Enumerable.Range(0, images.Count)
+            .Select(i => (IReadOnlyList<ClassScore>)Enumerable.Range(0, (int)k)
+                .Select(j => new ClassScore(Name(labels[i * k + j]), (int)labels[i * k + j], p[i * k + j])).ToArray())
+            .ToArray();
+    }
+
+    string Name(long label) => label < ClassNames.Count ? ClassNames[(int)label] : $"class {label}";
+
+    static IEnumerable<string> Expand(string path) =>
+        Directory.Exists(path)
+            ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories).Where(ImageDecoder.IsImageFile).Order(StringComparer.Ordinal)
+            : [path];
+
+    /// <inheritdoc />
+    public void Dispose() => model.Dispose();
+}
