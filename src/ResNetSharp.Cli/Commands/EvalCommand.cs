@@ -27,8 +27,7 @@ static class EvalCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = parse.GetValue(checkpoint)!;
-            if (Directory.Exists(path)) path = Path.Combine(path, File.Exists(Path.Combine(path, TrainingRun.BestFile)) ? TrainingRun.BestFile : TrainingRun.LatestFile);
+            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!);
             using var ckpt = Checkpoint.Load(path);
             var config = ckpt.Config with
             {

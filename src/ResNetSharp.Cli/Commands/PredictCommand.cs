@@ -21,8 +21,7 @@ static class PredictCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = parse.GetValue(checkpoint)!;
-            if (Directory.Exists(path)) path = Path.Combine(path, File.Exists(Path.Combine(path, TrainingRun.BestFile)) ? TrainingRun.BestFile : TrainingRun.LatestFile);
+            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!);
             var inputs = parse.GetValue(images)!;
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);

@@ -97,6 +97,14 @@ public sealed class Checkpoint : IDisposable
         TensorFile.Write(path, tensors, metadata);
     }
 
+    /// <summary>A checkpoint file itself, or for a run folder its best checkpoint (else its latest).</summary>
+    public static string Resolve(string path)
+    {
+        if (!Directory.Exists(path)) return path;
+        var best = Path.Combine(path, TrainingRun.BestFile);
+        return File.Exists(best) ? best : Path.Combine(path, TrainingRun.LatestFile);
+    }
+
     /// <summary>Reads and checks a checkpoint; a torn or foreign file fails with what to do.</summary>
     public static Checkpoint Load(string path)
     {

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ResNetSharp.Interop;
 using static TorchSharp.torch;
 
 namespace ResNetSharp.Training;
@@ -10,13 +11,12 @@ namespace ResNetSharp.Training;
 /// <summary>
 /// Named tensors plus string metadata in the safetensors layout (8-byte header length, JSON header,
 /// raw little-endian data), so checkpoints open in any safetensors reader. The metadata carries a
-/// SHA-256 of the data region; <see cref="Read"/> rejects torn, truncated or foreign files before
-/// creating a tensor. Files are written to a temporary name and renamed into place.
+/// SHA-256 of the data region; <see cref="Read"/> checks the structure as any safetensors file is checked,
+/// then the hash, and rejects torn, truncated or foreign files before creating a tensor. Files are written to a temporary name and renamed into place.
 /// </summary>
 public static class TensorFile
 {
     const string HashKey = "sha256";
-    const long MaxHeader = 256L << 20;
 
     static readonly Dictionary<ScalarType, (string Name, int Size)> Types = new()
     {
@@ -81,22 +81,12 @@ public static class TensorFile
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint or tensor file at '{path}'.", path);
+        SafetensorsHeader.Validate(path); // structure first: header size, dtypes, shapes and offsets, before any tensor exists
         var all = File.ReadAllBytes(path);
         string Bad(string why) => $"'{path}' is not a valid ResNetSharp tensor file ({why}). It may be torn by an interrupted write or not be a checkpoint; use another checkpoint (e.g. best instead of latest).";
-        if (all.Length < 8) throw new InvalidDataException(Bad($"only {all.Length} bytes"));
-        var headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(all);
-        if (headerLength <= 0 || headerLength > MaxHeader || 8 + headerLength > all.Length)
-            throw new InvalidDataException(Bad($"header length {headerLength} does not fit a file of {all.Length} bytes"));
-        JsonObject header;
-        try
-        {
-            header = JsonNode.Parse(all.AsSpan(8, (int)headerLength))?.AsObject() ?? throw new InvalidDataException(Bad("empty header"));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException(Bad($"header is not JSON: {e.Message}"));
-        }
-        var data = all.AsMemory(8 + (int)headerLength);
+        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(all);
+        var header = JsonNode.Parse(all.AsSpan(8, headerLength))!.AsObject();
+        var data = all.AsMemory(8 + headerLength);
         var metadata = header["__metadata__"] is JsonObject m ? m.ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? "") : [];
         if (!metadata.TryGetValue(HashKey, out var expected)) throw new InvalidDataException(Bad("no sha256 in its metadata"));
         var actual = Convert.ToHexString(SHA256.HashData(data.Span)).ToLowerInvariant();
@@ -110,13 +100,9 @@ public static class TensorFile
                 if (name == "__metadata__") continue;
                 var entry = node!.AsObject();
                 var dtypeName = entry["dtype"]!.GetValue<string>();
-                var type = Types.FirstOrDefault(t => t.Value.Name == dtypeName);
-                if (type.Value.Name is null) throw new InvalidDataException(Bad($"tensor '{name}' has unknown dtype {dtypeName}"));
+                var type = Types.First(t => t.Value.Name == dtypeName);
                 var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
                 var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                var count = shape.Aggregate(1L, (a, b) => a * b);
-                if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] > data.Length || offsets[1] - offsets[0] != count * type.Value.Size || shape.Any(d => d < 0))
-                    throw new InvalidDataException(Bad($"tensor '{name}' has offsets [{string.Join(",", offsets)}] that do not match its shape or the file"));
                 var tensor = empty(shape, type.Key);
                 data.Span.Slice((int)offsets[0], (int)(offsets[1] - offsets[0])).CopyTo(tensor.bytes);
                 tensors[name] = tensor;

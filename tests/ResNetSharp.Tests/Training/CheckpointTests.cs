@@ -63,6 +63,21 @@ public sealed class CheckpointTests
 
         var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path));
 
+        Assert.Contains("not a valid", e.Message);
+    }
+
+    [Fact]
+    public void Should_Reject_A_Checkpoint_Whose_Data_Changed()
+    {
+        var (model, sgd) = TrainedALittle();
+        var path = TempFile();
+        Checkpoint.Save(path, model, sgd, Recipes.PaperCifar, ["a"], Normalization.None, new TrainingProgress());
+        var bytes = File.ReadAllBytes(path);
+        bytes[^5] ^= 0x40; // one bit of the last tensor
+        File.WriteAllBytes(path, bytes);
+
+        var e = Assert.Throws<InvalidDataException>(() => Checkpoint.Load(path));
+
         Assert.Contains("sha256", e.Message);
     }
 
