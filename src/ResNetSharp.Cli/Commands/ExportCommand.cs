@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ResNetSharp.Interop;
+using ResNetSharp.Training;
 using ResNetSharp.Models;
 
 namespace ResNetSharp.Cli.Commands;
@@ -9,7 +10,7 @@ static class ExportCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "Network name, e.g. resnet50, resnet56 (see 'resnet models')." };
+        var name = new Argument<string>("name") { Description = "A trained checkpoint (.ckpt or run folder), or a network name, e.g. resnet50, resnet56 (see 'resnet models')." };
         var output = new Option<string>("--out") { Description = "ONNX file to write.", Required = true };
         var weights = new Option<string?>("--weights") { Description = "Weights (safetensors or PyTorch .pth state dict) to load; default: random He initialisation." };
         var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: the network's)." };
@@ -22,7 +23,33 @@ static class ExportCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            using var net = ModelZoo.Create(parse.GetValue(name)!, parse.GetValue(classes));
+            var source = parse.GetValue(name)!;
+            var checkpointPath = Checkpoint.Resolve(source);
+            if (File.Exists(checkpointPath))
+            {
+                // A trained checkpoint carries its classes and normalisation: both go into the model's metadata.
+                using var checkpoint = Checkpoint.Load(checkpointPath);
+                using var trained = checkpoint.CreateModel();
+                trained.eval();
+                var n = checkpoint.Normalization;
+                var size = n.MeanHeight > 0 ? n.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
+                var preprocessing = new ImagePreprocessing
+                {
+                    Mean = n.Mean.Count == 3 ? n.Mean : n.AveragedOverPixels().Mean,
+                    Std = n.Std,
+                    InputSize = size,
+                    Resize = n.Mean.Count == 3 ? $"centre crop {size}" : $"centre crop {size}; the network was trained with a per-pixel mean, given here averaged per channel",
+                };
+                var target = parse.GetValue(output)!;
+                OnnxExport.Save(trained, target, new OnnxExportOptions
+                {
+                    FoldBatchNorm = parse.GetValue(fold), Opset = parse.GetValue(opset), InputSize = parse.GetValue(input),
+                    Preprocessing = preprocessing, ClassNames = checkpoint.ClassNames,
+                });
+                Console.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:0.0} MB) from {checkpointPath}: {trained.Spec}");
+                return 0;
+            }
+            using var net = ModelZoo.Create(source, parse.GetValue(classes));
             if (parse.GetValue(weights) is { } path)
             {
                 var report = WeightFiles.Load(net, path);

@@ -18,6 +18,8 @@ public sealed class TrainEvalPredictCommandsTests
         var train = CliRunner.Run("train", "--data", data.Root, "--config", config, "--iterations", "6", "--workers", "1", "--out", run);
         var eval = CliRunner.Run("eval", run, "--json", "--workers", "1");
         var predict = CliRunner.Run("predict", run, Path.Combine(data.Root, "test", "red"), "--json", "--top", "2");
+        var onnx = Path.Combine(run, "model.onnx");
+        var export = CliRunner.Run("export", run, "--out", onnx);
 
         // Then each succeeds and reports what it did
         Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
@@ -34,6 +36,9 @@ public sealed class TrainEvalPredictCommandsTests
         var predictions = JsonDocument.Parse(predict.Stdout).RootElement.EnumerateArray().ToArray();
         Assert.Equal(8, predictions.Length);
         Assert.All(predictions, p => Assert.Equal(2, p.GetProperty("top").GetArrayLength()));
+        Assert.True(export.ExitCode == 0, export.Stderr);
+        using var imported = ResNetSharp.Interop.OnnxImport.Load(onnx).Network;
+        Assert.Equal(2, imported.Spec.Classes);
     }
 
     [Fact]
