@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ResNetSharp.Interop;
-using ResNetSharp.Training;
 using ResNetSharp.Models;
+using ResNetSharp.Training;
 
 namespace ResNetSharp.Cli.Commands;
 
@@ -43,8 +43,11 @@ static class ExportCommand
                 var target = parse.GetValue(output)!;
                 OnnxExport.Save(trained, target, new OnnxExportOptions
                 {
-                    FoldBatchNorm = parse.GetValue(fold), Opset = parse.GetValue(opset), InputSize = parse.GetValue(input),
-                    Preprocessing = preprocessing, ClassNames = checkpoint.ClassNames,
+                    FoldBatchNorm = parse.GetValue(fold),
+                    Opset = parse.GetValue(opset),
+                    InputSize = parse.GetValue(input),
+                    Preprocessing = preprocessing,
+                    ClassNames = checkpoint.ClassNames,
                 });
                 Console.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:0.0} MB) from {checkpointPath}: {trained.Spec}");
                 return 0;

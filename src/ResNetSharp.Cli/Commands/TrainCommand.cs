@@ -58,6 +58,10 @@ static class TrainCommand
             Field<int>("--log-every", "logEvery", "Log every N iterations."),
             Field<bool>("--zero-init", "zeroInitLast", "Zero-initialise each unit's last BN."),
             Field<bool>("--skip-non-finite", "skipNonFinite", "Skip steps whose loss is NaN or infinite instead of stopping."),
+            Field<string>("--from", "from", "Fine-tune: start from this checkpoint, run folder, safetensors or .pth state dict (a new classifier if classes differ)."),
+            Field<int>("--freeze-stages", "freezeStages", "Fine-tune: keep the stem and the first K stages fixed."),
+            Field<bool>("--freeze-bn", "freezeNorm", "Fine-tune: keep BN statistics fixed (as the paper does for detection)."),
+            Field<int>("--classes", "classes", "Classifier outputs (default: the data's classes)."),
         ];
         var noDecay = new Option<bool>("--no-decay-norm-bias") { Description = "No weight decay on BN parameters and biases." };
         var command = new Command("train", "Train a network with the paper's recipe (default: ResNet-20 on CIFAR-10, section 4.2).")

@@ -107,6 +107,15 @@ public sealed record TrainingConfig
     /// <summary>Run convolutions in channels-last (NHWC) memory order where it is verified correct for the network.</summary>
     public bool ChannelsLast { get; init; } = true;
 
+    /// <summary>Start from these weights (a checkpoint, run folder, safetensors or .pth state dict) instead of He initialisation.</summary>
+    public string? From { get; init; }
+
+    /// <summary>With <see cref="From"/>: keep the stem and the first this many stages fixed.</summary>
+    public int FreezeStages { get; init; }
+
+    /// <summary>Keep every BN's statistics fixed (BN in evaluation mode while training).</summary>
+    public bool FreezeNorm { get; init; }
+
     /// <summary>Zero-initialise the last BN of every unit.</summary>
     public bool ZeroInitLast { get; init; }
 

@@ -83,7 +83,15 @@ public static class TrainingRun
         var spec = resume?.Spec ?? ModelZoo.Get(config.Model) with { Classes = config.Classes ?? data.ClassNames.Count, ZeroInitLast = config.ZeroInitLast };
         if (spec.Classes < data.ClassNames.Count)
             throw new ArgumentException($"{spec.Name} has {spec.Classes} outputs but the data has {data.ClassNames.Count} classes.");
-        using var model = resume?.CreateModel(device) ?? new ResNet(spec).to(device);
+        using var model = resume?.CreateModel(device) ?? new ResNet(spec);
+        if (resume is null && config.From is { } from) observer.Note(FineTuning.LoadInto(model, from));
+        model.to(device);
+        FineTuning.FreezeStages(model, config.FreezeStages);
+        void TrainMode()
+        {
+            model.train();
+            if (config.FreezeNorm) FineTuning.FreezeNormStatistics(model);
+        }
 
         var channelsLast = false;
         if (config.ChannelsLast)
@@ -140,7 +148,7 @@ public static class TrainingRun
         long seen = 0, intervalStart = Stopwatch.GetTimestamp();
         int skipped = 0, steps = 0;
         double lastTrainError = double.NaN;
-        model.train();
+        TrainMode();
 
         MetricsRow Row(double? testError)
         {
@@ -164,7 +172,7 @@ public static class TrainingRun
                         $"The last good checkpoint is kept at {latest}. Lower the learning rate or add warm-up (--warmup).");
             }
             var result = Evaluator.Evaluate(model, test, cancel: cancel);
-            model.train();
+            TrainMode();
             var improved = progress.BestError is not { } b || result.Top1Error < b;
             if (schedule.ObserveValidationError(result.Top1Error)) observer.Note($"validation error plateaued: learning rate divided by {1 / config.Gamma:0.#}");
             progress = progress with

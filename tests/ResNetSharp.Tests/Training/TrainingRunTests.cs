@@ -118,3 +118,29 @@ public sealed class TrainingRunTests
         public void Note(string message) => Messages.Add(message);
     }
 }
+
+public sealed class FineTuningTests
+{
+    [Fact]
+    public void Should_Fine_Tune_From_A_Checkpoint_With_Frozen_Stages_And_Statistics()
+    {
+        // Given a run trained on the tiny data with a 5-class head
+        using var data = new TinyData();
+        var source = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "ft-src-" + Guid.NewGuid().ToString("n"));
+        TrainingRun.Run(data.Config(4) with { Classes = 5 }, source);
+        using var before = Checkpoint.Load(Path.Combine(source, TrainingRun.LatestFile));
+
+        // When a new run starts from it with the first two stages and all BN statistics frozen
+        var target = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "ft-" + Guid.NewGuid().ToString("n"));
+        var result = TrainingRun.Run(data.Config(4) with { From = source, FreezeStages = 2, FreezeNorm = true }, target);
+
+        // Then the frozen weights and statistics are unchanged, the last stage moved, and the head fits the data
+        using var after = Checkpoint.Load(result.LatestCheckpoint);
+        bool Same(string key) => before.ModelState[key].equal(after.ModelState[key]).all().item<bool>();
+        Assert.True(Same("conv1.weight"));
+        Assert.True(Same("layer2.0.conv1.weight"));
+        Assert.True(Same("layer3.0.bn1.running_mean"));
+        Assert.False(Same("layer3.0.conv1.weight"));
+        Assert.Equal([2L, 64], after.ModelState["fc.weight"].shape);
+    }
+}
