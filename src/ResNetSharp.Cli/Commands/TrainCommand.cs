@@ -139,11 +139,7 @@ static class TrainCommand
             throw new ArgumentException($"The configuration does not read as a TrainingConfig: {e.Message}");
         }
         ModelZoo.Get(config.Model); // fail now on an unknown network, not after loading data
-        if (epochs is { } ep)
-        {
-            var perEpoch = 50_000 / config.BatchSize; // CIFAR-sized default; exact count is known only after loading data
-            config = config.Scaled(Math.Min(1, ep * perEpoch / config.Iterations));
-        }
+        if (epochs is { } ep) config = config with { Epochs = ep };
         if (budget is { } b) config = config.Scaled(b);
         return config.Validate();
     }

@@ -62,6 +62,9 @@ public sealed record TrainingConfig
     /// <summary>Learning-rate schedule shape.</summary>
     public ScheduleKind Schedule { get; init; } = ScheduleKind.Step;
 
+    /// <summary>When set, the run lasts this many epochs of its data (iterations, milestones and warm-up scaled to it).</summary>
+    public double? Epochs { get; init; }
+
     /// <summary>Total iterations (mini-batches).</summary>
     public int Iterations { get; init; } = 64_000;
 
@@ -146,10 +149,18 @@ public sealed record TrainingConfig
     public TrainingConfig Scaled(double fraction)
     {
         if (fraction is <= 0 or > 1) throw new ArgumentOutOfRangeException(nameof(fraction), fraction, "A budget is a fraction in (0, 1].");
-        int Scale(int n) => Math.Max(1, (int)Math.Round(n * fraction));
+        return WithIterations((int)Math.Round(Iterations * fraction));
+    }
+
+    /// <summary>The same run stretched or shrunk to <paramref name="iterations"/>, milestones and warm-up scaled alike.</summary>
+    public TrainingConfig WithIterations(int iterations)
+    {
+        iterations = Math.Max(1, iterations);
+        var ratio = iterations / (double)Iterations;
+        int Scale(int n) => Math.Max(1, (int)Math.Round(n * ratio));
         return this with
         {
-            Iterations = Scale(Iterations),
+            Iterations = iterations,
             Milestones = Milestones.Select(Scale).ToArray(),
             WarmupIterations = WarmupIterations == 0 ? 0 : Scale(WarmupIterations),
         };

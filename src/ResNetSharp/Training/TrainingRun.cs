@@ -52,7 +52,7 @@ public static class TrainingRun
         if (File.Exists(Path.Combine(runDirectory, LatestFile)))
             throw new ArgumentException($"'{runDirectory}' already holds a run. Continue it with --resume {runDirectory}, or choose another --out folder.");
         Directory.CreateDirectory(runDirectory);
-        File.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+        WriteConfig(runDirectory, config);
         return Train(config, runDirectory, null, observer, cancel);
     }
 
@@ -77,7 +77,7 @@ public static class TrainingRun
         {
             // The sample stands in for CIFAR-10 on an offline machine: a few minutes, not the paper's schedule.
             config = config.Scaled(SampleIterations / (double)config.Iterations);
-            File.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+            WriteConfig(runDirectory, config);
             observer.Note($"on the embedded sample the schedule is scaled down to {config.Iterations} iterations (milestones {string.Join(", ", config.Milestones)})");
         }
         var spec = resume?.Spec ?? ModelZoo.Get(config.Model) with { Classes = config.Classes ?? data.ClassNames.Count, ZeroInitLast = config.ZeroInitLast };
@@ -119,6 +119,12 @@ public static class TrainingRun
             Normalization = data.Normalization,
             MemoryFormat = format,
         });
+
+        if (resume is null && config.Epochs is { } epochs)
+        {
+            config = config.WithIterations((int)Math.Round(epochs * train.BatchesPerEpoch)) with { Epochs = null };
+            WriteConfig(runDirectory, config);
+        }
 
         using var sgd = new Sgd(model.named_parameters(), config.LearningRate, config.Momentum, config.WeightDecay, config.Nesterov, config.DecayNormAndBias);
         var schedule = new LearningRateSchedule(config, spec.Depth);
@@ -252,6 +258,9 @@ public static class TrainingRun
         return new TrainingResult(runDirectory, rows, progress.LastError, rows.LastOrDefault(r => !double.IsNaN(r.TrainError))?.TrainError ?? double.NaN,
             latest, File.Exists(best) ? best : null, interrupted);
     }
+
+    static void WriteConfig(string runDirectory, TrainingConfig config) =>
+        File.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
 
     /// <summary>
     /// One SGD step on a batch: forward, cross-entropy, backward, update. A non-finite loss makes no update

@@ -92,6 +92,20 @@ public sealed class TrainingRunTests
     }
 
     [Fact]
+    public void Should_Turn_Epochs_Into_Iterations_Of_The_Data()
+    {
+        // 64 training images in batches of 16: 4 iterations an epoch
+        using var data = new TinyData();
+
+        var result = TrainingRun.Run(data.Config(1000) with { Epochs = 2, Milestones = [500] }, RunFolder());
+
+        using var checkpoint = Checkpoint.Load(result.LatestCheckpoint);
+        Assert.Equal(8, checkpoint.Progress.Iteration);
+        Assert.Equal(8, checkpoint.Config.Iterations);
+        Assert.Equal([4], checkpoint.Config.Milestones);
+    }
+
+    [Fact]
     public void Should_Refuse_To_Overwrite_A_Run()
     {
         using var data = new TinyData();
