@@ -14,18 +14,17 @@ namespace ResNetSharp.Cli.Commands;
 /// </summary>
 static class TrainCommand
 {
-    // Flags that map one-to-one onto TrainingConfig fields (JSON names).
-    static readonly List<(Option Option, string Field)> Fields = [];
-
-    static Option<T> Field<T>(string name, string field, string description)
-    {
-        var option = new Option<T>(name) { Description = description };
-        Fields.Add((option, field));
-        return option;
-    }
-
     public static Command Create()
     {
+        // Flags that map one-to-one onto TrainingConfig fields (JSON names).
+        var fieldOptions = new List<(Option Option, string Field)>();
+        Option<T> Field<T>(string name, string field, string description)
+        {
+            var option = new Option<T>(name) { Description = description };
+            fieldOptions.Add((option, field));
+            return option;
+        }
+
         var recipe = new Option<string>("--recipe") { Description = $"Starting recipe: {string.Join(", ", Recipes.All.Keys)}.", DefaultValueFactory = _ => "paper-cifar" };
         var configFile = new Option<FileInfo?>("--config") { Description = "JSON file of TrainingConfig fields that override the recipe." };
         var output = new Option<string?>("--out") { Description = "Run folder (default: runs/<model>-<time>)." };
@@ -91,7 +90,7 @@ static class TrainCommand
             }
             else
             {
-                var config = Resolve(parse, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
+                var config = Resolve(parse, fieldOptions, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
                     parse.GetValue(milestones), parse.GetResult(noDecay) is not null ? !parse.GetValue(noDecay) : null);
                 var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel.Token));
@@ -107,7 +106,7 @@ static class TrainCommand
     }
 
     /// <summary>Recipe, then the JSON file's fields, then the flags that were given.</summary>
-    internal static TrainingConfig Resolve(ParseResult parse, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias)
+    internal static TrainingConfig Resolve(ParseResult parse, IReadOnlyList<(Option Option, string Field)> fields, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias)
     {
         var node = JsonSerializer.SerializeToNode(Recipes.Get(recipeName), Checkpoint.Json)!.AsObject();
         if (file is not null)
@@ -122,7 +121,7 @@ static class TrainCommand
                 node[match] = value?.DeepClone();
             }
         }
-        foreach (var (option, field) in Fields)
+        foreach (var (option, field) in fields)
         {
             if (parse.GetResult(option) is null) continue;
             node[field] = JsonSerializer.SerializeToNode(parse.GetResult(option)!.GetValueOrDefault<object>(), Checkpoint.Json);

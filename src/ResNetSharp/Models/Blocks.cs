@@ -26,6 +26,13 @@ static class Units
             _ => new PreActBottleneck(spec, inChannels, width, stride),
         };
 
+    /// <summary>Registers children in order (the order is the state dict's); null ones (no shortcut) are skipped.</summary>
+    public static void Register(Module owner, params (string Name, Module? Child)[] children)
+    {
+        foreach (var (name, child) in children)
+            if (child is not null) owner.register_module(name, child);
+    }
+
     public static Module<Tensor, Tensor> Conv3x3(int inChannels, int outChannels, int stride) =>
         Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
 
@@ -52,11 +59,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IResidualUnit
         residual = spec.Residual;
         this.path = path;
         this.owner = owner;
-        register_module("conv1", conv1);
-        register_module("bn1", bn1);
-        register_module("conv2", conv2);
-        register_module("bn2", bn2);
-        if (downsample is not null) register_module("downsample", downsample);
+        Units.Register(this, ("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("downsample", downsample));
     }
 
     Tensor IResidualUnit.LastWeight => ((BatchNorm2d)bn2).weight!;
@@ -96,13 +99,7 @@ public sealed class Bottleneck : Module<Tensor, Tensor>, IResidualUnit
         residual = spec.Residual;
         this.path = path;
         this.owner = owner;
-        register_module("conv1", conv1);
-        register_module("bn1", bn1);
-        register_module("conv2", conv2);
-        register_module("bn2", bn2);
-        register_module("conv3", conv3);
-        register_module("bn3", bn3);
-        if (downsample is not null) register_module("downsample", downsample);
+        Units.Register(this, ("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("conv3", conv3), ("bn3", bn3), ("downsample", downsample));
     }
 
     Tensor IResidualUnit.LastWeight => ((BatchNorm2d)bn3).weight!;

@@ -24,11 +24,7 @@ public sealed class PreActBasicBlock : Module<Tensor, Tensor>, IResidualUnit
         conv2 = Units.Conv3x3(width, width, 1);
         downsample = Shortcuts.For(spec, inChannels, width, stride);
         residual = spec.Residual;
-        register_module("bn1", bn1);
-        register_module("conv1", conv1);
-        register_module("bn2", bn2);
-        register_module("conv2", conv2);
-        if (downsample is not null) register_module("downsample", downsample);
+        Units.Register(this, ("bn1", bn1), ("conv1", conv1), ("bn2", bn2), ("conv2", conv2), ("downsample", downsample));
     }
 
     Tensor IResidualUnit.LastWeight => ((Conv2d)conv2).weight!;
@@ -63,13 +59,7 @@ public sealed class PreActBottleneck : Module<Tensor, Tensor>, IResidualUnit
         conv3 = Units.Conv1x1(width, width * 4);
         downsample = Shortcuts.For(spec, inChannels, width * 4, stride);
         residual = spec.Residual;
-        register_module("bn1", bn1);
-        register_module("conv1", conv1);
-        register_module("bn2", bn2);
-        register_module("conv2", conv2);
-        register_module("bn3", bn3);
-        register_module("conv3", conv3);
-        if (downsample is not null) register_module("downsample", downsample);
+        Units.Register(this, ("bn1", bn1), ("conv1", conv1), ("bn2", bn2), ("conv2", conv2), ("bn3", bn3), ("conv3", conv3), ("downsample", downsample));
     }
 
     Tensor IResidualUnit.LastWeight => ((Conv2d)conv3).weight!;
