@@ -104,6 +104,9 @@ public sealed record TrainingConfig
     /// <summary>"cpu", "cuda", "cuda:N" or "auto".</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>Run convolutions in channels-last (NHWC) memory order where it is verified correct for the network.</summary>
+    public bool ChannelsLast { get; init; } = true;
+
     /// <summary>Zero-initialise the last BN of every unit.</summary>
     public bool ZeroInitLast { get; init; }
 

@@ -9,7 +9,8 @@ public sealed record TrainingData(
     IImageTransform TrainTransform,
     IImageTransform TestTransform,
     Normalization Normalization,
-    string Description)
+    string Description,
+    bool IsEmbeddedSample = false)
 {
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames => Train.ClassNames;
@@ -23,6 +24,7 @@ public sealed record TrainingData(
     public static TrainingData Open(TrainingConfig config, Normalization? normalization = null, Action<string>? note = null)
     {
         var (train, test, source) = OpenSets(config, note);
+        var isSample = source.StartsWith(SampleSource, StringComparison.Ordinal);
         var description = source;
         if (config.Validation)
         {
@@ -36,8 +38,10 @@ public sealed record TrainingData(
         }
         var (trainTransform, testTransform) = Transforms(config, train);
         normalization ??= config.Normalization == "per-channel" ? PerChannel(train, testTransform) : Normalization.PerPixelMean(MeanImage.Compute(train, testTransform));
-        return new TrainingData(train, test, trainTransform, testTransform, normalization, description);
+        return new TrainingData(train, test, trainTransform, testTransform, normalization, description, isSample);
     }
+
+    const string SampleSource = "embedded CIFAR-10 sample";
 
     static (IImageDataset Train, IImageDataset Test, string Source) OpenSets(TrainingConfig config, Action<string>? note)
     {
@@ -56,7 +60,7 @@ public sealed record TrainingData(
                 note?.Invoke($"CIFAR-10 is not available here ({e.Message.Split('\n')[0]}). Training on the small real CIFAR-10 sample embedded in ResNetSharp " +
                              $"({sample}) instead: a short demonstration, not the paper's experiment. Pass --data-dir with the CIFAR-10 binaries, " +
                              "or --data with an ImageFolder (or .tar.gz of one), for real runs.");
-                return OpenFolder(sample, "embedded CIFAR-10 sample");
+                return OpenFolder(sample, SampleSource);
             }
         }
         if (File.Exists(name) && (name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)))

@@ -42,6 +42,9 @@ public static class TrainingRun
     /// <summary>Best checkpoint file name inside a run folder.</summary>
     public const string BestFile = "best.ckpt";
 
+    /// <summary>Iterations a run on the embedded CIFAR-10 sample is scaled down to (about ten passes over it).</summary>
+    public const int SampleIterations = 500;
+
     /// <summary>Starts a new run in <paramref name="runDirectory"/> (which must not hold a run already).</summary>
     public static TrainingResult Run(TrainingConfig config, string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
@@ -70,11 +73,26 @@ public static class TrainingRun
         manual_seed(config.Seed);
 
         var data = TrainingData.Open(config, resume?.Normalization, observer.Note);
+        if (data.IsEmbeddedSample && resume is null && config.Iterations > SampleIterations)
+        {
+            // The sample stands in for CIFAR-10 on an offline machine: a few minutes, not the paper's schedule.
+            config = config.Scaled(SampleIterations / (double)config.Iterations);
+            File.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+            observer.Note($"on the embedded sample the schedule is scaled down to {config.Iterations} iterations (milestones {string.Join(", ", config.Milestones)})");
+        }
         var spec = resume?.Spec ?? ModelZoo.Get(config.Model) with { Classes = config.Classes ?? data.ClassNames.Count, ZeroInitLast = config.ZeroInitLast };
         if (spec.Classes < data.ClassNames.Count)
             throw new ArgumentException($"{spec.Name} has {spec.Classes} outputs but the data has {data.ClassNames.Count} classes.");
         using var model = resume?.CreateModel(device) ?? new ResNet(spec).to(device);
 
+        var channelsLast = false;
+        if (config.ChannelsLast)
+        {
+            var (switched, error) = ChannelsLast.TryApply(model, data.TrainTransform.Height, device);
+            channelsLast = switched;
+            if (!switched) observer.Note($"channels-last disagrees with the plain layout for {spec.Name} (relative error {error:G3}); training in the plain layout");
+        }
+        var format = channelsLast ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
         var train = new DataLoader(data.Train, data.TrainTransform, new DataLoaderOptions
         {
             BatchSize = config.BatchSize,
@@ -83,6 +101,7 @@ public static class TrainingRun
             Seed = config.Seed,
             Workers = config.Workers,
             Normalization = data.Normalization,
+            MemoryFormat = format,
         });
         var test = new DataLoader(data.Test, data.TestTransform, new DataLoaderOptions
         {
@@ -90,6 +109,7 @@ public static class TrainingRun
             Shuffle = false,
             Workers = config.Workers,
             Normalization = data.Normalization,
+            MemoryFormat = format,
         });
 
         using var sgd = new Sgd(model.named_parameters(), config.LearningRate, config.Momentum, config.WeightDecay, config.Nesterov, config.DecayNormAndBias);
