@@ -12,4 +12,5 @@ root.Subcommands.Add(SummaryCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 root.Subcommands.Add(ReproduceCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
+root.Subcommands.Add(BenchCommand.Create());
 return root.Parse(args).Invoke();
