@@ -23,7 +23,9 @@ public static class ChannelsLast
         foreach (var conv in model.modules().OfType<Conv2d>())
         {
             var w = conv.weight!;
-            conv.weight = new Parameter(Of(w), w.requires_grad);
+            // detach: a 1x1 kernel is already "contiguous" in NHWC, so Of returns a view of w made under no_grad, which
+            // autograd rejects once an optimiser updates it in place ("A view was created in no_grad mode ...").
+            conv.weight = new Parameter(Of(w).detach(), w.requires_grad);
             w.Dispose();
         }
     }

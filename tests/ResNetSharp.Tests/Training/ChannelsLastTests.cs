@@ -52,6 +52,27 @@ public sealed class ChannelsLastTests
     }
 
     [Fact]
+    public void Should_Keep_Training_After_Switching_A_Network_With_1x1_Projections()
+    {
+        // Given an ImageNet basic network (1x1 projection shortcuts) switched to channels-last
+        manual_seed(3);
+        using var model = Build("imagenet-basic");
+        model.train();
+        var (switched, _) = ChannelsLast.TryApply(model, 64, CPU);
+        using var sgd = new Sgd(model.named_parameters(), 0.1, 0.9, 1e-4);
+        using var scope = NewDisposeScope();
+        var x = ChannelsLast.Of(randn(2, 3, 64, 64));
+        var labels = randint(0, 10, 2);
+
+        // When it takes three SGD steps (updates in place, then forward again)
+        var losses = Enumerable.Range(0, 3).Select(_ => TrainingRun.Step(model, sgd, x, labels, 0).Loss).ToArray();
+
+        // Then every step ran and gave a finite loss
+        Assert.True(switched);
+        Assert.All(losses, l => Assert.True(double.IsFinite(l)));
+    }
+
+    [Fact]
     public void Should_Keep_The_Option_A_Shortcut_Channels_Last()
     {
         // Given a channels-last batch
