@@ -23,7 +23,9 @@ public static class ChannelsLast
         foreach (var conv in model.modules().OfType<Conv2d>())
         {
             var w = conv.weight!;
-            conv.weight = new Parameter(Of(w), w.requires_grad);
+            // detach: a 1x1 kernel is already "contiguous" in NHWC, so Of returns a view of w made under no_grad, which
+            // autograd rejects once an optimiser updates it in place ("A view was created in no_grad mode ...").
+            conv.weight = new Parameter(Of(w).detach(), w.requires_grad);
             w.Dispose();
         }
     }
@@ -43,10 +45,14 @@ public static class ChannelsLast
     /// <summary>
     /// Switches <paramref name="model"/> to channels-last when its outputs and input gradients on a random
     /// batch at <paramref name="inputSize"/> agree with the plain layout within <paramref name="tolerance"/>
-    /// (relative to the largest value); otherwise leaves it plain. Returns whether it switched and the error seen.
+    /// (relative to the largest value); otherwise leaves it plain. Returns whether it switched and the error seen
+    /// (NaN when the network is not tried: bottleneck networks stay plain).
     /// </summary>
     public static (bool Switched, double Error) TryApply(ResNet model, int inputSize, Device device, double tolerance = 1e-3)
     {
+        // oneDNN's channels-last 1x1 kernels gave wrong gradients for ResNet-50 here and crashed (SIGFPE) on an AVX-512
+        // machine: a crash cannot be caught by the comparison below, so bottleneck networks are never switched.
+        if (model.Spec.Block == BlockKind.Bottleneck) return (false, double.NaN);
         var wasTraining = model.training;
         model.eval(); // running statistics: the check must not move them
         try

@@ -98,7 +98,10 @@ public static class TrainingRun
         {
             var (switched, error) = ChannelsLast.TryApply(model, data.TrainTransform.Height, device);
             channelsLast = switched;
-            if (!switched) observer.Note($"channels-last disagrees with the plain layout for {spec.Name} (relative error {error:G3}); training in the plain layout");
+            if (!switched)
+                observer.Note(double.IsNaN(error)
+                    ? $"channels-last is not used for bottleneck networks ({spec.Name}); training in the plain layout"
+                    : $"channels-last disagrees with the plain layout for {spec.Name} (relative error {error:G3}); training in the plain layout");
         }
         var format = channelsLast ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
         var train = new DataLoader(data.Train, data.TrainTransform, new DataLoaderOptions

@@ -1,0 +1,100 @@
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+using ResNetSharp.Benchmarks;
+using Spectre.Console;
+using TorchSharp;
+
+namespace ResNetSharp.Cli.Commands;
+
+/// <summary><c>resnet bench [--json] [--repeat N] [--only training|inference|data|memory|peak] [--no-channels-last]</c>.</summary>
+static class BenchCommand
+{
+    public static Command Create()
+    {
+        var repeat = new Option<int>("--repeat") { Description = "Measure each figure N times; min and median are shown.", DefaultValueFactory = _ => 3 };
+        var only = new Option<string[]>("--only")
+        {
+            Description = "Only these parts: training, inference, data, memory, peak (repeatable or comma-separated).",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var noChannelsLast = new Option<bool>("--no-channels-last") { Description = "Measure our paths in the plain NCHW layout." };
+        var command = new Command("bench", "Measure training and inference speed against a plain TorchSharp loop and ONNX Runtime, the data loader, memory growth and the matmul peak.")
+        {
+            repeat, only, noChannelsLast, CommonOptions.Json,
+        };
+        command.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var sections = Sections(parse.GetValue(only) ?? []);
+            var json = parse.GetValue(CommonOptions.Json);
+            var options = new BenchmarkOptions
+            {
+                Repeat = parse.GetValue(repeat),
+                Sections = sections,
+                ChannelsLast = !parse.GetValue(noChannelsLast),
+                Onnx = new OnnxRuntimeRunner(torch.get_num_threads()),
+            };
+            var result = PerformanceBenchmark.Run(options, json ? null : f => Console.Error.WriteLine($"  {f.Section}: {f.Name} {Format(f.Median)} {f.Unit}"));
+            if (json)
+            {
+                CommonOptions.WriteJson(new
+                {
+                    result.Cpu,
+                    result.Threads,
+                    result.AllocatorTuned,
+                    Figures = result.Figures.Select(f => new { f.Section, f.Name, f.Unit, f.Min, f.Median, f.Samples, f.Note }),
+                });
+                return 0;
+            }
+            AnsiConsole.MarkupLine(Markup.Escape($"{result.Cpu}; {result.Threads} threads; allocator tuned: {result.AllocatorTuned}; {options.Repeat} repeats"));
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("section", "figure", "min", "median", "unit", "note");
+            foreach (var f in result.Figures)
+                table.AddRow(f.Section, Markup.Escape(f.Name), Format(f.Min), Format(f.Median), f.Unit, Markup.Escape(f.Note));
+            AnsiConsole.Write(table);
+            return 0;
+        }));
+        return command;
+    }
+
+    static string Format(double v) => v.ToString(Math.Abs(v) >= 100 ? "0" : "0.00", CultureInfo.InvariantCulture);
+
+    static BenchmarkSections Sections(string[] names)
+    {
+        var parts = names.SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray();
+        if (parts.Length == 0) return BenchmarkSections.All;
+        var result = BenchmarkSections.None;
+        foreach (var p in parts)
+        {
+            if (!Enum.TryParse<BenchmarkSections>(p, ignoreCase: true, out var s) || s is BenchmarkSections.None or BenchmarkSections.All)
+                throw new ArgumentException($"Unknown benchmark part '{p}'. Choose from training, inference, data, memory, peak.");
+            result |= s;
+        }
+        return result;
+    }
+
+    /// <summary>ONNX Runtime on the CPU with as many intra-op threads as libtorch, all graph optimisations on.</summary>
+    sealed class OnnxRuntimeRunner(int threads) : IOnnxRunner
+    {
+        public string Name => "ONNX Runtime";
+
+        public IDisposable Prepare(byte[] model, int batch, int size, out Action run)
+        {
+            var sessionOptions = new SessionOptions { IntraOpNumThreads = threads, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+            var session = new InferenceSession(model, sessionOptions);
+            var input = new DenseTensor<float>(Enumerable.Range(0, batch * 3 * size * size).Select(i => (float)Math.Sin(i)).ToArray(), [batch, 3, size, size]);
+            var inputs = new[] { NamedOnnxValue.CreateFromTensor(session.InputMetadata.Keys.First(), input) };
+            run = () => session.Run(inputs).Dispose();
+            return new Owner(session, sessionOptions);
+        }
+
+        sealed class Owner(InferenceSession session, SessionOptions options) : IDisposable
+        {
+            public void Dispose()
+            {
+                session.Dispose();
+                options.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,336 @@
+using System.Diagnostics;
+using ResNetSharp.Data;
+using ResNetSharp.Inference;
+using ResNetSharp.Interop;
+using ResNetSharp.Models;
+using ResNetSharp.Runtime;
+using ResNetSharp.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Benchmarks;
+
+/// <summary>Parts of <see cref="PerformanceBenchmark.Run"/>.</summary>
+[Flags]
+public enum BenchmarkSections
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary>Training img/s of ResNet-20/56 (CIFAR) and ResNet-18/50 (ImageNet), ours vs a plain TorchSharp loop, GFLOPS.</summary>
+    Training = 1,
+
+    /// <summary>Inference img/s at batch 1/8/32 with folded BN, vs an ONNX runtime on the exported network.</summary>
+    Inference = 2,
+
+    /// <summary>Data loader img/s vs what training consumes.</summary>
+    Data = 4,
+
+    /// <summary>Resident memory growth over training steps after warm-up.</summary>
+    Memory = 8,
+
+    /// <summary>Measured fp32 and bf16 matrix-product peak.</summary>
+    Peak = 16,
+
+    /// <summary>Everything.</summary>
+    All = Training | Inference | Data | Memory | Peak,
+}
+
+/// <summary>Runs one batch of an ONNX model in another runtime (the CLI supplies ONNX Runtime; the library does not reference it).</summary>
+public interface IOnnxRunner
+{
+    /// <summary>Name shown next to its figures, e.g. "ONNX Runtime 1.31".</summary>
+    string Name { get; }
+
+    /// <summary>Loads <paramref name="model"/> for float inputs [batch, 3, size, size]; <paramref name="run"/> runs one batch. Dispose to free the session.</summary>
+    IDisposable Prepare(byte[] model, int batch, int size, out Action run);
+}
+
+/// <summary>What the benchmark measures; the defaults take about five minutes on two cores.</summary>
+public sealed record BenchmarkOptions
+{
+    /// <summary>Times each figure is measured; min and median are reported.</summary>
+    public int Repeat { get; init; } = 3;
+
+    /// <summary>Which parts to run.</summary>
+    public BenchmarkSections Sections { get; init; } = BenchmarkSections.All;
+
+    /// <summary>Batch size of the CIFAR networks.</summary>
+    public int CifarBatch { get; init; } = 128;
+
+    /// <summary>Batch size of the ImageNet networks (at 224x224).</summary>
+    public int ImageNetBatch { get; init; } = 16;
+
+    /// <summary>Use the channels-last fast path for our training step and inference (where verified correct).</summary>
+    public bool ChannelsLast { get; init; } = true;
+
+    /// <summary>Training steps after warm-up over which resident memory growth is measured.</summary>
+    public int MemorySteps { get; init; } = 20;
+
+    /// <summary>Another runtime to compare inference with; null skips that comparison.</summary>
+    public IOnnxRunner? Onnx { get; init; }
+}
+
+/// <summary>One measured figure: every sample, their minimum and median.</summary>
+public sealed record BenchmarkFigure(string Section, string Name, string Unit, IReadOnlyList<double> Samples, string Note = "")
+{
+    /// <summary>Smallest sample.</summary>
+    public double Min => Samples.Count == 0 ? double.NaN : Samples.Min();
+
+    /// <summary>Median sample.</summary>
+    public double Median
+    {
+        get
+        {
+            if (Samples.Count == 0) return double.NaN;
+            var s = Samples.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        }
+    }
+}
+
+/// <summary>Everything one benchmark run measured, with the machine it ran on.</summary>
+public sealed record BenchmarkResult(string Cpu, int Threads, bool AllocatorTuned, IReadOnlyList<BenchmarkFigure> Figures);
+
+/// <summary>
+/// Throughput of training and inference on this machine, side by side with what a plain TorchSharp loop and
+/// ONNX Runtime achieve on the same network, plus the data loader, memory growth and the matmul peak.
+/// Timings live here and in <c>resnet bench</c>, never in tests.
+/// </summary>
+public static class PerformanceBenchmark
+{
+    /// <summary>Runs the selected sections; <paramref name="progress"/> receives each figure as it is measured.</summary>
+    public static BenchmarkResult Run(BenchmarkOptions options, Action<BenchmarkFigure>? progress = null)
+    {
+        if (options.Repeat < 1) throw new ArgumentException("Repeat must be at least 1.");
+        var runtime = TorchRuntime.EnsureLoaded();
+        var figures = new List<BenchmarkFigure>();
+        void Add(BenchmarkFigure f)
+        {
+            figures.Add(f);
+            progress?.Invoke(f);
+        }
+        double? peak = null;
+        if (options.Sections.HasFlag(BenchmarkSections.Peak))
+        {
+            var fp32 = Repeat(options, () => MatmulGflops(1024, ScalarType.Float32, 4));
+            Add(new("peak", "matmul 1024 fp32", "GFLOPS", fp32));
+            peak = Median(fp32);
+            Add(new("peak", "matmul 256 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(256, ScalarType.BFloat16, 2)),
+                CpuFeatures.Current.NativeBf16 ? "native bf16" : "no native bf16 on this CPU: emulated"));
+        }
+        double? resnet20Rate = null;
+        if (options.Sections.HasFlag(BenchmarkSections.Training))
+        {
+            foreach (var (name, batch, size, steps) in new[]
+                     {
+                         ("resnet20", options.CifarBatch, 32, 3), ("resnet56", options.CifarBatch, 32, 2),
+                         ("resnet18", options.ImageNetBatch, 224, 2), ("resnet50", options.ImageNetBatch, 224, 1),
+                     })
+            {
+                var spec = ModelZoo.Get(name);
+                var ours = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast), steps, out var note);
+                Add(new("training", $"{name} b{batch} {size}px ours", "img/s", ours, note));
+                if (name == "resnet20") resnet20Rate = Median(ours);
+                var flops = NetworkCost.Of(spec, size).MultiplyAdds * 2.0 * 3; // forward + two backward products per multiply-add
+                Add(new("training", $"{name} achieved", "GFLOPS", ours.Select(r => r * flops / 1e9).ToArray(),
+                    peak is { } p ? $"{Median(ours) * flops / 1e9 / p:P0} of measured matmul peak" : ""));
+                if (name is "resnet20" or "resnet18")
+                {
+                    var plain = Repeat(options, new StepLoop(spec, batch, size, plain: true, channelsLast: false), steps, out _);
+                    Add(new("training", $"{name} b{batch} {size}px plain TorchSharp", "img/s", plain, "NCHW, torch.optim.SGD"));
+                    Add(Ratio("training", $"{name} ours / plain", ours, plain));
+                }
+            }
+        }
+        if (options.Sections.HasFlag(BenchmarkSections.Inference))
+        {
+            foreach (var (name, size) in new[] { ("resnet20", 32), ("resnet18", 224) })
+            {
+                foreach (var batch in new[] { 1, 8, 32 })
+                {
+                    var ours = InferenceRates(options, name, size, batch, out var onnx);
+                    Add(new("inference", $"{name} b{batch} ours", "img/s", ours, "folded BN" + (options.ChannelsLast ? ", channels-last" : "")));
+                    if (onnx is not null)
+                    {
+                        Add(new("inference", $"{name} b{batch} {options.Onnx!.Name}", "img/s", onnx));
+                        Add(Ratio("inference", $"{name} b{batch} ours / {options.Onnx.Name}", ours, onnx));
+                    }
+                }
+            }
+        }
+        if (options.Sections.HasFlag(BenchmarkSections.Data))
+        {
+            var loader = Repeat(options, () => DataBenchmark.Run(new DataBenchmarkOptions { SkipImageNet = true, CifarImages = 8192, CifarBatches = 40 }).CifarImagesPerSecond);
+            Add(new("data", "CIFAR loader b128", "img/s", loader, $"{Environment.ProcessorCount} workers, alone on the machine"));
+            resnet20Rate ??= Median(Repeat(options, new StepLoop(ModelZoo.Get("resnet20"), options.CifarBatch, 32, false, options.ChannelsLast), 3, out _));
+            Add(new("data", "loader / resnet20 training", "ratio", loader.Select(l => l / resnet20Rate.Value).ToArray(), "above 1: the loader keeps up"));
+        }
+        if (options.Sections.HasFlag(BenchmarkSections.Memory))
+            Add(new("memory", $"VmRSS growth over {options.MemorySteps} resnet20 steps", "MB", Repeat(options, () => RssGrowth(options)), "after 3 warm-up steps"));
+        return new BenchmarkResult(CpuFeatures.Current.ToString(), runtime.Threads, runtime.AllocatorTuned, figures);
+    }
+
+    static BenchmarkFigure Ratio(string section, string name, double[] a, double[] b) =>
+        new(section, name, "ratio", a.Zip(b, (x, y) => x / y).ToArray(), "per repeat");
+
+    static double Median(IReadOnlyList<double> samples) => new BenchmarkFigure("", "", "", samples).Median;
+
+    static double[] Repeat(BenchmarkOptions options, Func<double> measure) => Enumerable.Range(0, options.Repeat).Select(_ => measure()).ToArray();
+
+    static double[] Repeat(BenchmarkOptions options, StepLoop loop, int steps, out string note)
+    {
+        using (loop)
+        {
+            loop.Step(); // warm-up: oneDNN primitive creation, allocator growth
+            loop.Step();
+            note = loop.Note;
+            return Repeat(options, () =>
+            {
+                var clock = Stopwatch.StartNew();
+                for (var i = 0; i < steps; i++) loop.Step();
+                return steps * loop.Batch / clock.Elapsed.TotalSeconds;
+            });
+        }
+    }
+
+    static double MatmulGflops(int n, ScalarType type, int reps)
+    {
+        using var scope = NewDisposeScope();
+        var a = randn(n, n).to(type);
+        var b = randn(n, n).to(type);
+        a.matmul(b);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < reps; i++) a.matmul(b).Dispose();
+        return 2.0 * n * n * n * reps / clock.Elapsed.TotalSeconds / 1e9;
+    }
+
+    static double RssGrowth(BenchmarkOptions options)
+    {
+        using var loop = new StepLoop(ModelZoo.Get("resnet20"), options.CifarBatch, 32, false, options.ChannelsLast);
+        for (var i = 0; i < 3; i++) loop.Step();
+        var before = ResidentBytes();
+        for (var i = 0; i < options.MemorySteps; i++) loop.Step();
+        return (ResidentBytes() - before) / 1e6;
+    }
+
+    /// <summary>VmRSS of this process in bytes (Linux); NaN elsewhere.</summary>
+    internal static double ResidentBytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return double.NaN;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+        return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024.0;
+    }
+
+    static double[] InferenceRates(BenchmarkOptions options, string name, int size, int batch, out double[]? onnx)
+    {
+        using var scope = NewDisposeScope();
+        using var net = ModelZoo.Create(name);
+        net.eval();
+        using var folded = BatchNormFolding.Fold(net);
+        folded.eval();
+        var x = randn(batch, 3, size, size);
+        var input = options.ChannelsLast ? Training.ChannelsLast.Of(x) : x;
+        var useChannelsLast = options.ChannelsLast && InferenceChannelsLast(folded, x);
+        if (!useChannelsLast) input = x;
+        var reps = Math.Max(1, 64 / batch / (size > 64 ? 8 : 1));
+        double Rate(Action run)
+        {
+            run();
+            var clock = Stopwatch.StartNew();
+            for (var i = 0; i < reps; i++) run();
+            return reps * batch / clock.Elapsed.TotalSeconds;
+        }
+        var ours = Repeat(options, () => Rate(() =>
+        {
+            using var noGrad = no_grad();
+            folded.call(input).Dispose();
+        }));
+        onnx = null;
+        if (options.Onnx is { } runner)
+        {
+            var bytes = OnnxExport.ToBytes(net, new OnnxExportOptions { FoldBatchNorm = true });
+            using var session = runner.Prepare(bytes, batch, size, out var run);
+            onnx = Repeat(options, () => Rate(run));
+        }
+        return ours;
+    }
+
+    /// <summary>Whether the folded network gives the plain layout's outputs on a channels-last input (libtorch then runs every conv NHWC).</summary>
+    static bool InferenceChannelsLast(InferenceNetwork folded, Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var plain = folded.call(x);
+        var fast = folded.call(Training.ChannelsLast.Of(x));
+        var error = ((plain - fast).abs().max() / plain.abs().max().clamp_min(1e-12)).item<float>();
+        return error <= 1e-3;
+    }
+
+    /// <summary>Training steps on one random batch: ours (our network setup, <see cref="Sgd"/>) or a plain TorchSharp loop.</summary>
+    sealed class StepLoop : IDisposable
+    {
+        readonly ResNet model;
+        readonly Tensor images, labels;
+        readonly Sgd? sgd;
+        readonly optim.Optimizer? plainSgd;
+        readonly bool plain;
+
+        public int Batch { get; }
+        public string Note { get; } = "";
+
+        public StepLoop(NetworkSpec spec, int batch, int size, bool plain, bool channelsLast)
+        {
+            this.plain = plain;
+            Batch = batch;
+            manual_seed(1);
+            model = new ResNet(spec);
+            model.train();
+            images = randn(batch, 3, size, size);
+            labels = randint(0, spec.Classes, batch);
+            if (plain)
+            {
+                plainSgd = optim.SGD(model.parameters(), 0.1, momentum: 0.9, weight_decay: 1e-4);
+                Note = "NCHW, torch.optim.SGD";
+                return;
+            }
+            var switched = false;
+            if (channelsLast)
+            {
+                var (ok, error) = Training.ChannelsLast.TryApply(model, size, CPU);
+                switched = ok;
+                Note = ok ? "channels-last" : $"plain layout (channels-last rejected: {(double.IsNaN(error) ? "not supported for this network" : $"error {error:G3}")})";
+            }
+            if (switched)
+            {
+                var cl = Training.ChannelsLast.Of(images);
+                images.Dispose();
+                images = cl;
+            }
+            sgd = new Sgd(model.named_parameters(), 0.1, 0.9, 1e-4);
+        }
+
+        public void Step()
+        {
+            using var scope = NewDisposeScope();
+            if (!plain)
+            {
+                TrainingRun.Step(model, sgd!, images, labels, 0);
+                return;
+            }
+            plainSgd!.zero_grad();
+            var loss = nn.functional.cross_entropy(model.call(images), labels);
+            loss.backward();
+            plainSgd.step();
+        }
+
+        public void Dispose()
+        {
+            sgd?.Dispose();
+            plainSgd?.Dispose();
+            model.Dispose();
+            images.Dispose();
+            labels.Dispose();
+        }
+    }
+}
