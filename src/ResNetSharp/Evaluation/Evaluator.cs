@@ -32,11 +32,8 @@ public static class Evaluator
     {
         var tally = new Tally(loader.ClassNames, model.Spec.Classes);
         var device = model.parameters().First().device;
-        var wasTraining = model.training;
-        model.eval();
-        try
+        return InEvaluationMode(model, () =>
         {
-            using var noGrad = no_grad();
             var done = 0;
             foreach (var batch in loader.Epoch(0))
             {
@@ -51,12 +48,8 @@ public static class Evaluator
                 }
                 progress?.Invoke(++done, loader.BatchesPerEpoch);
             }
-        }
-        finally
-        {
-            model.train(wasTraining);
-        }
-        return tally.Result(protocol);
+            return tally.Result(protocol);
+        });
     }
 
     /// <summary>
@@ -69,11 +62,8 @@ public static class Evaluator
         scales ??= MultiScale.PaperScales;
         var tally = new Tally(data.ClassNames, model.Spec.Classes);
         var device = model.parameters().First().device;
-        var wasTraining = model.training;
-        model.eval();
-        try
+        return InEvaluationMode(model, () =>
         {
-            using var noGrad = no_grad();
             for (var i = 0; i < data.Count; i++)
             {
                 cancel.ThrowIfCancellationRequested();
@@ -84,12 +74,24 @@ public static class Evaluator
                 tally.Add(sum / scales.Count, tensor(new long[] { data.Label(i) }));
                 progress?.Invoke(i + 1, data.Count);
             }
+            return tally.Result($"multi-scale fully-convolutional {{{string.Join(", ", scales)}}}");
+        });
+    }
+
+    /// <summary>Runs <paramref name="evaluate"/> with BN on running statistics and no gradients, then restores the mode.</summary>
+    static EvaluationResult InEvaluationMode(ResNet model, Func<EvaluationResult> evaluate)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            return evaluate();
         }
         finally
         {
             model.train(wasTraining);
         }
-        return tally.Result($"multi-scale fully-convolutional {{{string.Join(", ", scales)}}}");
     }
 
     /// <summary>Running counts of correct top-1/top-5 predictions and the confusion matrix.</summary>
