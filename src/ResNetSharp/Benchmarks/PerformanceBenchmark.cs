@@ -119,7 +119,7 @@ public static class PerformanceBenchmark
             Add(new("peak", "matmul 256 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(256, ScalarType.BFloat16, 2)),
                 CpuFeatures.Current.NativeBf16 ? "native bf16" : "no native bf16 on this CPU: emulated"));
         }
-        double? resnet20Rate = null;
+        double? resnet20Rate = null, resnet18Rate = null;
         if (options.Sections.HasFlag(BenchmarkSections.Training))
         {
             foreach (var (name, batch, size, steps) in new[]
@@ -132,6 +132,7 @@ public static class PerformanceBenchmark
                 var ours = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast), steps, out var note);
                 Add(new("training", $"{name} b{batch} {size}px ours", "img/s", ours, note));
                 if (name == "resnet20") resnet20Rate = Median(ours);
+                if (name == "resnet18") resnet18Rate = Median(ours);
                 var flops = NetworkCost.Of(spec, size).MultiplyAdds * 2.0 * 3; // forward + two backward products per multiply-add
                 Add(new("training", $"{name} achieved", "GFLOPS", ours.Select(r => r * flops / 1e9).ToArray(),
                     peak is { } p ? $"{Median(ours) * flops / 1e9 / p:P0} of measured matmul peak" : ""));
@@ -161,10 +162,16 @@ public static class PerformanceBenchmark
         }
         if (options.Sections.HasFlag(BenchmarkSections.Data))
         {
-            var loader = Repeat(options, () => DataBenchmark.Run(new DataBenchmarkOptions { SkipImageNet = true, CifarImages = 8192, CifarBatches = 40 }).CifarImagesPerSecond);
-            Add(new("data", "CIFAR loader b128", "img/s", loader, $"{Environment.ProcessorCount} workers, alone on the machine"));
+            var runs = Repeat(options, () => DataBenchmark.Run(new DataBenchmarkOptions { CifarImages = 8192, CifarBatches = 40, ImageNetImages = 128 }));
+            var workers = $"{runs[0].Workers} workers, alone on the machine";
+            var loader = runs.Select(r => r.CifarImagesPerSecond).ToArray();
+            var imagenet = runs.Select(r => r.ImageNetImagesPerSecond).ToArray();
+            Add(new("data", "CIFAR loader b128 (pad, crop, flip, mean)", "img/s", loader, workers));
+            Add(new("data", "ImageNet-style loader b32 (JPEG decode, scale aug, crop 224, flip, lighting)", "img/s", imagenet, workers + ", " + runs[0].ImageNetSource));
             resnet20Rate ??= Median(Repeat(options, new StepLoop(ModelZoo.Get("resnet20"), options.CifarBatch, 32, false, options.ChannelsLast), 3, out _));
-            Add(new("data", "loader / resnet20 training", "ratio", loader.Select(l => l / resnet20Rate.Value).ToArray(), "above 1: the loader keeps up"));
+            resnet18Rate ??= Median(Repeat(options, new StepLoop(ModelZoo.Get("resnet18"), options.ImageNetBatch, 224, false, options.ChannelsLast), 2, out _));
+            Add(new("data", "CIFAR loader / resnet20 training", "ratio", loader.Select(l => l / resnet20Rate.Value).ToArray(), "above 1: the loader keeps up"));
+            Add(new("data", "ImageNet-style loader / resnet18 training", "ratio", imagenet.Select(l => l / resnet18Rate.Value).ToArray(), "above 1: the loader keeps up"));
         }
         if (options.Sections.HasFlag(BenchmarkSections.Memory))
             Add(new("memory", $"VmRSS growth over {options.MemorySteps} resnet20 steps", "MB", Repeat(options, () => RssGrowth(options)), "after 3 warm-up steps"));
@@ -176,7 +183,7 @@ public static class PerformanceBenchmark
 
     static double Median(IReadOnlyList<double> samples) => new BenchmarkFigure("", "", "", samples).Median;
 
-    static double[] Repeat(BenchmarkOptions options, Func<double> measure) => Enumerable.Range(0, options.Repeat).Select(_ => measure()).ToArray();
+    static T[] Repeat<T>(BenchmarkOptions options, Func<T> measure) => Enumerable.Range(0, options.Repeat).Select(_ => measure()).ToArray();
 
     static double[] Repeat(BenchmarkOptions options, StepLoop loop, int steps, out string note)
     {
