@@ -5,12 +5,12 @@ using Spectre.Console;
 
 namespace ResNetSharp.Cli.Commands;
 
-/// <summary><c>resnet predict &lt;checkpoint&gt; &lt;images or folders…&gt;</c>: top-k classes with probabilities.</summary>
+/// <summary><c>resnet predict &lt;checkpoint|model.onnx&gt; &lt;images or folders…&gt;</c>: top-k classes with probabilities.</summary>
 static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, or a run folder (its best.ckpt)." };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, a run folder (its best.ckpt), or an ONNX ResNet (.onnx, e.g. from resnet export)." };
         var images = new Argument<string[]>("images") { Description = "Image files or folders.", Arity = ArgumentArity.OneOrMore };
         var top = new Option<int>("--top") { Description = "Classes to show per image.", DefaultValueFactory = _ => 5 };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average over 10 crops (corners, centre, flips)." };

@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace ResNetSharp.Cli.Commands;
 
 /// <summary>
-/// <c>resnet reproduce &lt;experiment&gt; [--budget F] [--seeds K] [--out DIR] [--data PATH] [--plan]</c>: trains what an
+/// <c>resnet reproduce &lt;experiment&gt; [--budget F] [--seeds K] [--out DIR] [--runs DIR] [--data PATH] [--plan]</c>: trains what an
 /// experiment of the paper needs (resuming finished runs) and writes report.md with figures.
 /// </summary>
 static class ReproduceCommand
@@ -20,13 +20,14 @@ static class ReproduceCommand
         var seeds = new Option<int>("--seeds") { Description = "Seeds per network; the report gives best and mean ± std.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Output folder (default: reproduce/<experiment>); run again with the same folder to resume." };
         var data = new Option<string?>("--data") { Description = "cifar10 (default for CIFAR experiments), or an ImageFolder root / .tar.gz (required by shortcuts and imagenet-depth)." };
+        var runsFolder = new Option<string?>("--runs") { Description = "Folder of the run folders (default: <out>/runs); give two experiments the same one to share the networks they both train." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Where CIFAR binaries are (or go); default the cache folder." };
         var crop = new Option<int>("--crop") { Description = "Crop side of the ImageNet experiments on an ImageFolder (paper: 224).", DefaultValueFactory = _ => 64 };
         var extended = new Option<bool>("--extended") { Description = "Also the costliest nets: ResNet-1202 (cifar-depth), ResNet-101/152 (imagenet-depth)." };
         var planOnly = new Option<bool>("--plan") { Description = "Print the plan (runs, configurations, protocol) without training." };
         var command = new Command("reproduce", "Reproduce an experiment of the paper: train its runs (resumable), then write report.md next to the paper's numbers.")
         {
-            experiment, budget, seeds, output, data, dataDir, crop, extended, planOnly, CommonOptions.Json,
+            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, planOnly, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -57,7 +58,7 @@ static class ReproduceCommand
             {
                 Progress = p => AnsiConsole.MarkupLine($"[grey][[{p.Index + 1}/{p.Count}]][/] {Markup.Escape(p.Run.Folder)}: {p.State}"),
             };
-            var outcome = runner.Run(plan, folder, cancel.Token);
+            var outcome = runner.Run(plan, folder, cancel.Token, parse.GetValue(runsFolder));
             AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(outcome.ReportPath)}[/]" + (outcome.Complete ? "" : " [yellow](incomplete: run the same command again to resume)[/]"));
             return outcome.Complete ? 0 : 3;
         }));

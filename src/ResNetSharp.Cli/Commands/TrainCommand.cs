@@ -91,7 +91,7 @@ static class TrainCommand
             else
             {
                 var config = Resolve(parse, fieldOptions, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
-                    parse.GetValue(milestones), parse.GetResult(noDecay) is not null ? !parse.GetValue(noDecay) : null);
+                    parse.GetValue(milestones), parse.GetResult(noDecay) is { Implicit: false } ? !parse.GetValue(noDecay) : null);
                 var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel.Token));
             }
@@ -123,7 +123,7 @@ static class TrainCommand
         }
         foreach (var (option, field) in fields)
         {
-            if (parse.GetResult(option) is null) continue;
+            if (parse.GetResult(option) is not { Implicit: false }) continue; // only flags the user gave
             node[field] = JsonSerializer.SerializeToNode(parse.GetResult(option)!.GetValueOrDefault<object>(), Checkpoint.Json);
         }
         if (milestones is not null) node["milestones"] = new JsonArray(milestones.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(m => (JsonNode)int.Parse(m.Trim())).ToArray());

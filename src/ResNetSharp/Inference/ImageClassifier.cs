@@ -1,7 +1,9 @@
 using ResNetSharp.Data;
+using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using ResNetSharp.Runtime;
 using ResNetSharp.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResNetSharp.Inference;
@@ -43,14 +45,32 @@ public sealed class ImageClassifier : IDisposable
         model.eval();
     }
 
-    /// <summary>Loads a training checkpoint (.ckpt) with everything needed to classify.</summary>
+    /// <summary>
+    /// Loads a training checkpoint (.ckpt, or a run folder) with everything needed to classify, or an ONNX
+    /// ResNet (<see cref="OnnxImport"/>) with the preprocessing and class names its metadata records.
+    /// </summary>
     public static ImageClassifier Load(string checkpointPath, string device = "cpu")
     {
         TorchRuntime.EnsureLoaded();
+        if (checkpointPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return FromOnnx(checkpointPath, Devices.Parse(device));
         using var checkpoint = Checkpoint.Load(checkpointPath);
         var dev = Devices.Parse(device);
         var size = checkpoint.Normalization.MeanHeight > 0 ? checkpoint.Normalization.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
         return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, checkpoint.Normalization, size, dev);
+    }
+
+    static ImageClassifier FromOnnx(string path, Device device)
+    {
+        var imported = OnnxImport.Load(path);
+        if (!imported.OutputIsLogits)
+        {
+            imported.Network.Dispose();
+            throw new InvalidDataException($"'{path}' ends at the pooled features and has no classifier to predict with. " +
+                                           "Import it ('resnet import') and fine-tune a classifier ('resnet train --from').");
+        }
+        var pre = imported.EffectivePreprocessing;
+        imported.Network.to(device);
+        return new ImageClassifier(imported.Network, imported.EffectiveClassNames, Normalization.PerChannel(pre.Mean, pre.Std), pre.InputSize, device);
     }
 
     /// <summary>The view of a photo the network sees: shorter side resized, centre crop (or 10 crops).</summary>

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
 using ResNetSharp.Inference;
@@ -39,7 +41,41 @@ public static class OnnxImport
             throw new InvalidDataException($"'{name}' is not an ONNX model ({e.Message}). Give a .onnx file.", e);
         }
         if (proto.Graph is null || proto.Graph.Node.Count == 0) throw new InvalidDataException($"'{name}' has no graph nodes; it is not an ONNX model of a network.");
-        return new Reader(proto.Graph).Read(name);
+        var result = new Reader(proto.Graph).Read(name);
+        var metadata = proto.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        return result with { Preprocessing = ReadPreprocessing(metadata), ClassNames = ReadClassNames(metadata, result.Spec.Classes) };
+    }
+
+    // Our exports record preprocessing and classes in metadata_props (OnnxExport.Metadata); other tools' files
+    // usually record nothing, and values that do not parse are ignored rather than guessed.
+    static ImagePreprocessing? ReadPreprocessing(Dictionary<string, string> metadata)
+    {
+        static float[]? Floats(string? text)
+        {
+            if (text is null) return null;
+            var parts = text.Split(',', StringSplitOptions.TrimEntries);
+            var values = new float[parts.Length];
+            for (var i = 0; i < parts.Length; i++)
+                if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])) return null;
+            return values.Length == 3 ? values : null;
+        }
+        if (Floats(metadata.GetValueOrDefault("preprocessing.mean")) is not { } mean || Floats(metadata.GetValueOrDefault("preprocessing.std")) is not { } std)
+            return null;
+        var size = int.TryParse(metadata.GetValueOrDefault("preprocessing.input_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 224;
+        return new ImagePreprocessing { Mean = mean, Std = std, InputSize = size, Resize = metadata.GetValueOrDefault("preprocessing.resize") };
+    }
+
+    static string[]? ReadClassNames(Dictionary<string, string> metadata, int classes)
+    {
+        if (metadata.GetValueOrDefault("class_names") is not { } json) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<string[]>(json) is { } names && names.Length == classes ? names : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     enum ShortcutKind { None, Identity, Projection, ZeroPad }

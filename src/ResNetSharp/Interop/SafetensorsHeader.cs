@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using static TorchSharp.torch;
 
 namespace ResNetSharp.Interop;
 
@@ -12,19 +13,22 @@ internal static class SafetensorsHeader
 {
     public const long MaxHeaderBytes = 100L * 1024 * 1024;
 
-    static readonly Dictionary<string, int> DtypeBytes = new()
-    {
-        ["F64"] = 8,
-        ["F32"] = 4,
-        ["F16"] = 2,
-        ["BF16"] = 2,
-        ["I64"] = 8,
-        ["I32"] = 4,
-        ["I16"] = 2,
-        ["I8"] = 1,
-        ["U8"] = 1,
-        ["BOOL"] = 1,
-    };
+    /// <summary>The safetensors dtypes libtorch has: the name in the header, the libtorch type, bytes per element.</summary>
+    public static IReadOnlyList<(string Name, ScalarType Type, int Size)> Dtypes { get; } =
+    [
+        ("F64", ScalarType.Float64, 8),
+        ("F32", ScalarType.Float32, 4),
+        ("F16", ScalarType.Float16, 2),
+        ("BF16", ScalarType.BFloat16, 2),
+        ("I64", ScalarType.Int64, 8),
+        ("I32", ScalarType.Int32, 4),
+        ("I16", ScalarType.Int16, 2),
+        ("I8", ScalarType.Int8, 1),
+        ("U8", ScalarType.Byte, 1),
+        ("BOOL", ScalarType.Bool, 1),
+    ];
+
+    static readonly Dictionary<string, int> DtypeBytes = Dtypes.ToDictionary(d => d.Name, d => d.Size);
 
     /// <summary>Throws <see cref="InvalidDataException"/> naming what is wrong with the file at <paramref name="path"/>.</summary>
     public static void Validate(string path)

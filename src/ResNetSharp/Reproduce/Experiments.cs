@@ -43,7 +43,7 @@ public static class Experiments
     static ExperimentPlan Cifar(string name, string title, ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets)
     {
         var baseline = Recipes.PaperCifar with { Data = o.Data ?? "cifar10", DataDir = o.DataDir };
-        var runs = Runs(nets, o, net => Schedule(baseline with { Model = net }, o.Budget));
+        var runs = Runs(nets, o, net => Evaluations(Schedule(baseline with { Model = net }, o.Budget)));
         var config = runs[0].Config;
         var protocol = new Protocol(
             Data: config.Data,
@@ -80,6 +80,14 @@ public static class Experiments
     static PlannedRun[] Runs(IReadOnlyList<(string Net, string Group)> nets, ReproduceOptions o, Func<string, TrainingConfig> configure) =>
         [.. nets.SelectMany(n => Enumerable.Range(0, o.Seeds).Select(seed =>
             new PlannedRun($"{n.Net}-seed{seed}", n.Net, n.Group, seed, configure(n.Net) with { Seed = seed })))];
+
+    // Mini-batches per epoch of CIFAR's 50k training images at the paper's batch of 128.
+    const int CifarBatchesPerEpoch = 391;
+
+    // Fig. 6 draws the test error along the whole run. Once per epoch (the trainer's default) does that for long
+    // schedules; a budget of fewer than four epochs still gets four evaluations, spread evenly.
+    static TrainingConfig Evaluations(TrainingConfig config) =>
+        config.Iterations < 4 * CifarBatchesPerEpoch ? config with { EvalEvery = Math.Max(1, config.Iterations / 4) } : config;
 
     static TrainingConfig Schedule(TrainingConfig config, double budget) => budget < 1 ? config.Scaled(budget) : config;
 

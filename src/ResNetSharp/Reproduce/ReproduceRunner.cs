@@ -47,10 +47,15 @@ public sealed class ReproduceRunner(
     /// <summary>Called before and after each run.</summary>
     public Action<ReproduceProgress>? Progress { get; init; }
 
-    /// <summary>Trains what is missing of <paramref name="plan"/> in <paramref name="outDirectory"/> and writes the report there.</summary>
+    /// <summary>
+    /// Trains what is missing of <paramref name="plan"/> and writes the report in <paramref name="outDirectory"/>. Run folders
+    /// go under <paramref name="runsDirectory"/> (default <c>outDirectory/runs</c>); experiments given the same runs folder
+    /// share the runs they have in common (degradation and responses both train plain-20/56 and ResNet-20/56).
+    /// </summary>
     /// <exception cref="InvalidDataException">A run folder holds a result of another configuration (a different budget or data in the same folder).</exception>
-    public ReproduceOutcome Run(ExperimentPlan plan, string outDirectory, CancellationToken ct = default)
+    public ReproduceOutcome Run(ExperimentPlan plan, string outDirectory, CancellationToken ct = default, string? runsDirectory = null)
     {
+        runsDirectory ??= Path.Combine(outDirectory, "runs");
         if (plan.Experiment == "responses" && measureResponses is null)
             throw new ArgumentException("The responses experiment needs a way to measure layer responses of a trained run; pass measureResponses.");
         Directory.CreateDirectory(outDirectory);
@@ -59,7 +64,7 @@ public sealed class ReproduceRunner(
         for (var i = 0; i < plan.Runs.Count; i++)
         {
             var run = plan.Runs[i];
-            var folder = Path.Combine(outDirectory, "runs", run.Folder);
+            var folder = Path.Combine(runsDirectory, run.Folder);
             if (ReadFinished(folder, run) is { } done)
             {
                 outcomes.Add(new RunOutcome(run, done, Reused: true));

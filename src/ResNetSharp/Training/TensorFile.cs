@@ -18,20 +18,6 @@ public static class TensorFile
 {
     const string HashKey = "sha256";
 
-    static readonly Dictionary<ScalarType, (string Name, int Size)> Types = new()
-    {
-        [ScalarType.Float32] = ("F32", 4),
-        [ScalarType.Float64] = ("F64", 8),
-        [ScalarType.Float16] = ("F16", 2),
-        [ScalarType.BFloat16] = ("BF16", 2),
-        [ScalarType.Int64] = ("I64", 8),
-        [ScalarType.Int32] = ("I32", 4),
-        [ScalarType.Int16] = ("I16", 2),
-        [ScalarType.Int8] = ("I8", 1),
-        [ScalarType.Byte] = ("U8", 1),
-        [ScalarType.Bool] = ("BOOL", 1),
-    };
-
     /// <summary>Writes <paramref name="tensors"/> and <paramref name="metadata"/> to <paramref name="path"/> atomically.</summary>
     public static void Write(string path, IEnumerable<KeyValuePair<string, Tensor>> tensors, IReadOnlyDictionary<string, string> metadata)
     {
@@ -40,7 +26,8 @@ public static class TensorFile
         long offset = 0;
         foreach (var (name, tensor) in tensors)
         {
-            if (!Types.TryGetValue(tensor.dtype, out var type)) throw new ArgumentException($"Tensor '{name}' has dtype {tensor.dtype}, which safetensors cannot store.");
+            var type = SafetensorsHeader.Dtypes.FirstOrDefault(d => d.Type == tensor.dtype);
+            if (type.Name is null) throw new ArgumentException($"Tensor '{name}' has dtype {tensor.dtype}, which safetensors cannot store.");
             using var cpu = tensor.detach().cpu().contiguous();
             var bytes = cpu.bytes.ToArray();
             header[name] = new JsonObject
@@ -100,10 +87,10 @@ public static class TensorFile
                 if (name == "__metadata__") continue;
                 var entry = node!.AsObject();
                 var dtypeName = entry["dtype"]!.GetValue<string>();
-                var type = Types.First(t => t.Value.Name == dtypeName);
+                var type = SafetensorsHeader.Dtypes.First(d => d.Name == dtypeName).Type;
                 var shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
                 var offsets = entry["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                var tensor = empty(shape, type.Key);
+                var tensor = empty(shape, type);
                 data.Span.Slice((int)offsets[0], (int)(offsets[1] - offsets[0])).CopyTo(tensor.bytes);
                 tensors[name] = tensor;
             }

@@ -2,16 +2,18 @@ using ResNetSharp.Reporting;
 
 namespace ResNetSharp.Training;
 
-/// <summary>Keeps a run's training-curve PNG (curve.png) up to date as the run goes.</summary>
-static class TrainingPlots
+/// <summary>Keeps one run's training-curve PNG (curve.png) up to date as the run goes.</summary>
+sealed class TrainingPlots(string runDirectory, string title, Action<string>? note)
 {
     /// <summary>The curve file inside a run folder.</summary>
     public const string CurveFile = "curve.png";
 
+    bool warned;
+
     /// <summary>
-    /// Redraws the curve; a failure to draw (e.g. no usable font) never stops training, it is reported once.
+    /// Redraws the curve; a failure to draw (e.g. no usable font) never stops training, it is reported once per run.
     /// </summary>
-    public static void TryWrite(string runDirectory, IReadOnlyList<MetricsRow> rows, string title, Action<string>? note = null)
+    public void TryWrite(IReadOnlyList<MetricsRow> rows)
     {
         if (rows.Count == 0) return;
         try
@@ -24,6 +26,4 @@ static class TrainingPlots
             warned = true;
         }
     }
-
-    static bool warned;
 }

@@ -147,6 +147,7 @@ public static class TrainingRun
         var best = Path.Combine(runDirectory, BestFile);
         var log = new MetricsLog(runDirectory);
         var rows = new List<MetricsRow>(log.Existing);
+        var plots = new TrainingPlots(runDirectory, spec.Name, observer.Note);
         observer.Started(config, spec, progress, data.Description);
 
         void Save(string path) => Checkpoint.Save(path, model, sgd, config, data.ClassNames, data.Normalization, progress);
@@ -197,7 +198,7 @@ public static class TrainingRun
             observer.Logged(row);
             Save(latest);
             if (improved) File.Copy(latest, best, overwrite: true);
-            TrainingPlots.TryWrite(runDirectory, rows, spec.Name, observer.Note);
+            plots.TryWrite(rows);
         }
 
         var interrupted = false;
@@ -257,7 +258,7 @@ public static class TrainingRun
                 }
             }
         }
-        TrainingPlots.TryWrite(runDirectory, rows, spec.Name, observer.Note);
+        plots.TryWrite(rows);
         return new TrainingResult(runDirectory, rows, progress.LastError, rows.LastOrDefault(r => !double.IsNaN(r.TrainError))?.TrainError ?? double.NaN,
             latest, File.Exists(best) ? best : null, interrupted);
     }

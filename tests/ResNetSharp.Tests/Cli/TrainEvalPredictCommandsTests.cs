@@ -42,6 +42,74 @@ public sealed class TrainEvalPredictCommandsTests
     }
 
     [Fact]
+    public void Should_Predict_From_An_Onnx_File_And_From_Its_Imported_Checkpoint_Alike()
+    {
+        // Given a model trained briefly and exported to ONNX (class names and normalisation in its metadata)
+        using var data = new TinyData();
+        var run = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "cli-import-" + Guid.NewGuid().ToString("n"));
+        var train = CliRunner.Run("train", "--data", data.Root, "--model", "resnet8", "--batch-size", "16", "--iterations", "4", "--workers", "1", "--out", run);
+        Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
+        var onnx = Path.Combine(run, "model.onnx");
+        Assert.Equal(0, CliRunner.Run("export", run, "--out", onnx).ExitCode);
+
+        // When the ONNX file is imported to a checkpoint, and both predict the same images
+        var checkpoint = Path.Combine(run, "imported.ckpt");
+        var import = CliRunner.Run("import", onnx, "--out", checkpoint, "--json");
+        var images = Path.Combine(data.Root, "test");
+        var fromOnnx = CliRunner.Run("predict", onnx, images, "--json", "--top", "2");
+        var fromCheckpoint = CliRunner.Run("predict", checkpoint, images, "--json", "--top", "2");
+
+        // Then the import reports the network and the class names it found, and both predictions are the same
+        Assert.True(import.ExitCode == 0, import.Stderr);
+        var report = JsonDocument.Parse(import.Stdout).RootElement;
+        Assert.True(report.GetProperty("outputIsLogits").GetBoolean());
+        var classes = report.GetProperty("classes").EnumerateArray().Select(c => c.GetString()).ToArray();
+        Assert.Equal(Directory.GetDirectories(images).Select(Path.GetFileName).Order(StringComparer.Ordinal), classes);
+        Assert.True(fromOnnx.ExitCode == 0, fromOnnx.Stderr);
+        Assert.True(fromCheckpoint.ExitCode == 0, fromCheckpoint.Stderr);
+        Assert.Equal(fromOnnx.Stdout, fromCheckpoint.Stdout);
+        var first = JsonDocument.Parse(fromOnnx.Stdout).RootElement[0].GetProperty("top")[0];
+        Assert.Contains(first.GetProperty("class").GetString(), classes);
+    }
+
+    [Fact]
+    public void Should_Refuse_To_Import_A_File_That_Is_Not_Onnx()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(file, "not a model");
+            var result = CliRunner.Run("import", file, "--out", file + ".ckpt");
+            Assert.Equal(2, result.ExitCode);
+            Assert.Contains("is not an ONNX model", result.Stderr);
+            Assert.False(File.Exists(file + ".ckpt"));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void Should_Keep_The_Recipes_Switches_Unless_Their_Flags_Are_Given()
+    {
+        // Given the cifar-cpu recipe, which turns Nesterov momentum on
+        using var data = new TinyData(perClass: 4, testPerClass: 2);
+        var run = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "cli-flags-" + Guid.NewGuid().ToString("n"));
+
+        // When it trains without --nesterov but with --no-decay-norm-bias
+        var train = CliRunner.Run("train", "--recipe", "cifar-cpu", "--data", data.Root, "--model", "resnet8", "--batch-size", "8", "--iterations", "1",
+            "--workers", "1", "--no-decay-norm-bias", "--out", run);
+
+        // Then the recipe's Nesterov stays on and the given flag turns the decay of BN and biases off
+        Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
+        var resolved = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
+        Assert.True(resolved.GetProperty("nesterov").GetBoolean());
+        Assert.False(resolved.GetProperty("decayNormAndBias").GetBoolean());
+        Assert.False(resolved.GetProperty("validation").GetBoolean());
+    }
+
+    [Fact]
     public void Should_Reject_An_Unknown_Config_Field_By_Name()
     {
         using var data = new TinyData(perClass: 2, testPerClass: 1);

@@ -1,7 +1,9 @@
 using Onnx;
+using ResNetSharp.Data;
 using ResNetSharp.Inference;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
+using ResNetSharp.Tests.Data;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -49,6 +51,43 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
             Assert.InRange(dl, 0f, OnnxRunner.Tolerance(logits));
             Assert.InRange(df, 0f, OnnxRunner.Tolerance(features));
         }
+    }
+
+    // Real photographs, not only random tensors: CIFAR-10 test images of the embedded sample, resized and
+    // normalised the way predict does it (the ImageNet net sees them upscaled to 64x64).
+    [Theory]
+    [InlineData("resnet20", 32)]
+    [InlineData("plain-20", 32)]
+    [InlineData("resnet18", 64)]
+    [InlineData("resnet50", 64)]
+    public void Should_Give_Our_Outputs_In_OnnxRuntime_On_Real_Images(string name, int size)
+    {
+        // Given a network with BN far from identity and 12 real test photos, one tensor
+        using var net = OnnxRunner.Randomised(ModelZoo.Create(name));
+        var files = TestImages.EmbeddedTestPhotos().Where((_, i) => i % 50 == 0).Take(12).ToArray();
+        var view = new CenterCrop(size, size);
+        var pixels = size * size * 3;
+        var bytes = new byte[files.Length * pixels];
+        var offsets = new float[files.Length * 3];
+        for (var i = 0; i < files.Length; i++)
+        {
+            var random = SampleRandom.For(0, 0, i);
+            view.Apply(ImageDecoder.DecodeFile(files[i]), ref random, bytes.AsSpan(i * pixels, pixels), offsets.AsSpan(i * 3, 3));
+        }
+        var pre = size == 32 ? ImagePreprocessing.Cifar10 : ImagePreprocessing.ImageNet;
+        using var x = Normalization.PerChannel(pre.Mean, pre.Std).ToTensor(bytes, files.Length, size, size, offsets);
+
+        // When it is exported (BN unfolded) and ONNX Runtime runs it on the photos
+        var model = OnnxExport.ToBytes(net);
+        using var noGrad = no_grad();
+        using var ours = net.call(x);
+        using var theirs = OnnxRunner.Run(model, x, "logits");
+
+        // Then the logits agree within 1e-4 (relative above 1) and so does every image's top class
+        var difference = OnnxRunner.MaxAbsDifference(ours, theirs);
+        output.WriteLine($"{name} on {files.Length} real images at {size}px: max |ours - ONNX Runtime| {difference:E2} (largest logit {ours.abs().max().item<float>():F2})");
+        Assert.InRange(difference, 0f, OnnxRunner.Tolerance(ours));
+        Assert.Equal(ours.argmax(1).data<long>().ToArray(), theirs.argmax(1).data<long>().ToArray());
     }
 
     [Fact]

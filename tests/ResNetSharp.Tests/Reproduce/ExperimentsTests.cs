@@ -39,6 +39,18 @@ public sealed class ExperimentsTests
         Assert.Equal("plain", plan.Runs[0].Group);
         Assert.Contains("budget 0.05", plan.Protocol.Schedule);
         Assert.Contains("3 seeds", plan.Protocol.Seeds);
+        Assert.All(plan.Runs, r => Assert.Equal(0, r.Config.EvalEvery)); // 8 epochs: evaluated once per epoch
+    }
+
+    [Fact]
+    public void Should_Evaluate_A_Budget_Of_Under_Four_Epochs_Four_Times()
+    {
+        // When the degradation plan is made with a budget of 512 iterations (1.3 epochs)
+        var plan = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.008 });
+
+        // Then every run evaluates every 128 iterations, so each test-error curve has four points
+        Assert.All(plan.Runs, r => Assert.Equal(512, r.Config.Iterations));
+        Assert.All(plan.Runs, r => Assert.Equal(128, r.Config.EvalEvery));
     }
 
     [Fact]

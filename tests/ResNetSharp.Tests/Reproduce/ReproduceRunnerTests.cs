@@ -54,6 +54,30 @@ public sealed class ReproduceRunnerTests
     }
 
     [Fact]
+    public void Should_Share_The_Runs_Two_Experiments_Have_In_Common_Through_One_Runs_Folder()
+    {
+        // Given degradation and responses at the same budget, with separate report folders and one runs folder
+        var options = new ReproduceOptions { Budget = 0.01 };
+        var root = NewFolder();
+        var runs = Path.Combine(root, "runs");
+        var trainer = new FakeTrainer();
+        static LayerResponseStd Measure(TrainingConfig config, TrainingResult result) => new(["a", "b"], [1.0, 2.0]);
+
+        // When degradation runs, then responses
+        var degradation = new ReproduceRunner(trainer.Train).Run(Experiments.Plan("degradation", options), Path.Combine(root, "degradation"), runsDirectory: runs);
+        var responses = new ReproduceRunner(trainer.Train, Measure).Run(Experiments.Plan("responses", options), Path.Combine(root, "responses"), runsDirectory: runs);
+
+        // Then responses trains only ResNet-110 and reuses plain-20/56 and ResNet-20/56; each experiment has its own report
+        Assert.Equal(9, trainer.Calls.Count);
+        Assert.Equal("resnet110", trainer.Calls[^1].Config.Model);
+        Assert.All(trainer.Calls, c => Assert.StartsWith(runs, c.Folder));
+        Assert.Equal(["plain-20", "plain-56", "resnet20", "resnet56"], responses.Report.Runs.Where(r => r.Reused).Select(r => r.Run.Network));
+        Assert.NotEqual(degradation.ReportPath, responses.ReportPath);
+        Assert.True(File.Exists(degradation.ReportPath));
+        Assert.True(File.Exists(responses.ReportPath));
+    }
+
+    [Fact]
     public void Should_Stop_At_An_Interrupted_Run_And_Resume_From_It()
     {
         // Given a trainer that is interrupted on plain-44
