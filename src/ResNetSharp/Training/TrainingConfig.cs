@@ -198,19 +198,22 @@ public static class Recipes
     };
 
     /// <summary>
-    /// A CIFAR schedule for one CPU hour: the paper's net, data and augmentation with one-cycle
-    /// learning rate, Nesterov momentum and weight decay 5e-4 over 30k iterations (77 epochs).
+    /// A CIFAR schedule for about one hour of a 2-core CPU: the paper's net, data and augmentation with a one-cycle
+    /// learning rate (linear rise to 0.2 over 650 iterations, cosine to zero), weight decay 5e-4 on weights only and
+    /// label smoothing 0.1, over 9,750 iterations (25 epochs of 390 batches). Measured on the project's machine:
+    /// ResNet-20 reaches 13.05% test error in 62.7 minutes (docs/NOTES.md).
     /// </summary>
     public static TrainingConfig CifarCpu { get; } = new()
     {
         Recipe = "cifar-cpu",
         LearningRate = 0.2,
         WeightDecay = 5e-4,
-        Nesterov = true,
+        DecayNormAndBias = false,
+        LabelSmoothing = 0.1,
         Schedule = ScheduleKind.OneCycle,
-        Iterations = 30_000,
+        Iterations = 9_750,
         Milestones = [],
-        WarmupIterations = 2_000,
+        WarmupIterations = 650,
     };
 
     /// <summary>Every recipe by name.</summary>

@@ -91,22 +91,24 @@ public sealed class TrainEvalPredictCommandsTests
     }
 
     [Fact]
-    public void Should_Keep_The_Recipes_Switches_Unless_Their_Flags_Are_Given()
+    public void Should_Keep_Switches_Set_By_The_Recipe_Or_File_Unless_Their_Flags_Are_Given()
     {
-        // Given the cifar-cpu recipe, which turns Nesterov momentum on
+        // Given the cifar-cpu recipe (no weight decay on BN and biases) and a file that turns Nesterov momentum on
         using var data = new TinyData(perClass: 4, testPerClass: 2);
         var run = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "cli-flags-" + Guid.NewGuid().ToString("n"));
+        var config = Path.Combine(data.Root, "nesterov.json");
+        File.WriteAllText(config, """{ "nesterov": true }""");
 
-        // When it trains without --nesterov but with --no-decay-norm-bias
-        var train = CliRunner.Run("train", "--recipe", "cifar-cpu", "--data", data.Root, "--model", "resnet8", "--batch-size", "8", "--iterations", "1",
-            "--workers", "1", "--no-decay-norm-bias", "--out", run);
+        // When it trains with neither --nesterov nor --no-decay-norm-bias given
+        var train = CliRunner.Run("train", "--recipe", "cifar-cpu", "--config", config, "--data", data.Root, "--model", "resnet8", "--batch-size", "8",
+            "--iterations", "1", "--workers", "1", "--out", run);
 
-        // Then the recipe's Nesterov stays on and the given flag turns the decay of BN and biases off
+        // Then both switches keep their values: absent flags override nothing
         Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
         var resolved = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
         Assert.True(resolved.GetProperty("nesterov").GetBoolean());
         Assert.False(resolved.GetProperty("decayNormAndBias").GetBoolean());
-        Assert.False(resolved.GetProperty("validation").GetBoolean());
+        Assert.Equal(0.1, resolved.GetProperty("labelSmoothing").GetDouble());
     }
 
     [Fact]
