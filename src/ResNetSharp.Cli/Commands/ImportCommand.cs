@@ -40,7 +40,7 @@ static class ImportCommand
                 Iterations = 1,
                 Milestones = [],
             };
-            Checkpoint.Save(target, net, null, config, names, Normalization.PerChannel(pre.Mean, pre.Std), new TrainingProgress());
+            Checkpoint.Save(target, net, null, config, names, pre.ToNormalization(), new TrainingProgress());
 
             var notes = imported.Notes.ToList();
             if (imported.Preprocessing is null) notes.Add($"no preprocessing in the model's metadata: assumed mean [{string.Join(", ", pre.Mean)}], std [{string.Join(", ", pre.Std)}] at {pre.InputSize}px");

@@ -70,7 +70,7 @@ public sealed class ImageClassifier : IDisposable
         }
         var pre = imported.EffectivePreprocessing;
         imported.Network.to(device);
-        return new ImageClassifier(imported.Network, imported.EffectiveClassNames, Normalization.PerChannel(pre.Mean, pre.Std), pre.InputSize, device);
+        return new ImageClassifier(imported.Network, imported.EffectiveClassNames, pre.ToNormalization(), pre.InputSize, device);
     }
 
     /// <summary>The view of a photo the network sees: shorter side resized, centre crop (or 10 crops).</summary>

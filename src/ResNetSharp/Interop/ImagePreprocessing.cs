@@ -1,3 +1,5 @@
+using ResNetSharp.Data;
+
 namespace ResNetSharp.Interop;
 
 /// <summary>
@@ -17,6 +19,9 @@ public sealed record ImagePreprocessing
 
     /// <summary>Free text about resizing and cropping, e.g. "resize 256, center crop 224".</summary>
     public string? Resize { get; init; }
+
+    /// <summary>The same preprocessing as our loaders apply it (bytes scaled by 1/255, then per-channel mean and std).</summary>
+    public Normalization ToNormalization() => Normalization.PerChannel(Mean, Std);
 
     /// <summary>ImageNet's per-channel mean and standard deviation as used by torchvision.</summary>
     public static ImagePreprocessing ImageNet { get; } = new()

@@ -21,6 +21,10 @@ public static class OnnxExport
     /// <summary>Metadata key holding the network's <see cref="NetworkSpec"/> as JSON.</summary>
     public const string SpecKey = "resnetsharp.spec";
 
+    // metadata_props keys that OnnxImport reads back
+    internal const string MeanKey = "preprocessing.mean", StdKey = "preprocessing.std", InputSizeKey = "preprocessing.input_size",
+        ResizeKey = "preprocessing.resize", ClassNamesKey = "class_names";
+
     /// <summary>Writes <paramref name="net"/> (eval-mode semantics) to <paramref name="path"/>.</summary>
     public static void Save(ResNet net, string path, OnnxExportOptions? options = null)
     {
@@ -78,11 +82,11 @@ public static class OnnxExport
         yield return (SpecKey, JsonSerializer.Serialize(spec, SpecJson.Options));
         yield return ("resnetsharp.bn_folded", options.FoldBatchNorm ? "true" : "false");
         yield return ("preprocessing.layout", "NCHW, RGB, float32 scaled to [0, 1], then (x - mean) / std per channel");
-        yield return ("preprocessing.mean", List(pre.Mean));
-        yield return ("preprocessing.std", List(pre.Std));
-        yield return ("preprocessing.input_size", (options.InputSize ?? pre.InputSize).ToString(CultureInfo.InvariantCulture));
-        if (pre.Resize is { } resize) yield return ("preprocessing.resize", resize);
-        if (options.ClassNames is { } names) yield return ("class_names", JsonSerializer.Serialize(names));
+        yield return (MeanKey, List(pre.Mean));
+        yield return (StdKey, List(pre.Std));
+        yield return (InputSizeKey, (options.InputSize ?? pre.InputSize).ToString(CultureInfo.InvariantCulture));
+        if (pre.Resize is { } resize) yield return (ResizeKey, resize);
+        if (options.ClassNames is { } names) yield return (ClassNamesKey, JsonSerializer.Serialize(names));
     }
 
     static ValueInfoProto Value(string name, params object[] dims)

@@ -59,15 +59,15 @@ public static class OnnxImport
                 if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])) return null;
             return values.Length == 3 ? values : null;
         }
-        if (Floats(metadata.GetValueOrDefault("preprocessing.mean")) is not { } mean || Floats(metadata.GetValueOrDefault("preprocessing.std")) is not { } std)
+        if (Floats(metadata.GetValueOrDefault(OnnxExport.MeanKey)) is not { } mean || Floats(metadata.GetValueOrDefault(OnnxExport.StdKey)) is not { } std)
             return null;
-        var size = int.TryParse(metadata.GetValueOrDefault("preprocessing.input_size"), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 224;
-        return new ImagePreprocessing { Mean = mean, Std = std, InputSize = size, Resize = metadata.GetValueOrDefault("preprocessing.resize") };
+        var size = int.TryParse(metadata.GetValueOrDefault(OnnxExport.InputSizeKey), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 224;
+        return new ImagePreprocessing { Mean = mean, Std = std, InputSize = size, Resize = metadata.GetValueOrDefault(OnnxExport.ResizeKey) };
     }
 
     static string[]? ReadClassNames(Dictionary<string, string> metadata, int classes)
     {
-        if (metadata.GetValueOrDefault("class_names") is not { } json) return null;
+        if (metadata.GetValueOrDefault(OnnxExport.ClassNamesKey) is not { } json) return null;
         try
         {
             return JsonSerializer.Deserialize<string[]>(json) is { } names && names.Length == classes ? names : null;

@@ -13,6 +13,19 @@ static class TestImages
         [.. Directory.EnumerateDirectories(EmbeddedSample.Unpack(), "test", SearchOption.AllDirectories).Take(1)
             .SelectMany(d => Directory.EnumerateFiles(d, "*.jpg", SearchOption.AllDirectories)).Order(StringComparer.Ordinal)];
 
+    /// <summary>The photos in <paramref name="files"/> resized to <paramref name="size"/>² as predict sees them: HWC bytes, one after another.</summary>
+    public static byte[] CenterViews(IReadOnlyList<string> files, int size)
+    {
+        var pixels = size * size * 3;
+        var bytes = new byte[files.Count * pixels];
+        for (var i = 0; i < files.Count; i++)
+        {
+            var random = SampleRandom.For(0, 0, i);
+            new CenterCrop(size, size).Apply(ImageDecoder.DecodeFile(files[i]), ref random, bytes.AsSpan(i * pixels, pixels), new float[3]);
+        }
+        return bytes;
+    }
+
     /// <summary>R = x, G = y, B = seed: every pixel tells where it came from.</summary>
     public static RgbImage Coordinates(int width, int height, byte seed = 7)
     {

@@ -65,17 +65,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         // Given a network with BN far from identity and 12 real test photos, one tensor
         using var net = OnnxRunner.Randomised(ModelZoo.Create(name));
         var files = TestImages.EmbeddedTestPhotos().Where((_, i) => i % 50 == 0).Take(12).ToArray();
-        var view = new CenterCrop(size, size);
-        var pixels = size * size * 3;
-        var bytes = new byte[files.Length * pixels];
-        var offsets = new float[files.Length * 3];
-        for (var i = 0; i < files.Length; i++)
-        {
-            var random = SampleRandom.For(0, 0, i);
-            view.Apply(ImageDecoder.DecodeFile(files[i]), ref random, bytes.AsSpan(i * pixels, pixels), offsets.AsSpan(i * 3, 3));
-        }
         var pre = size == 32 ? ImagePreprocessing.Cifar10 : ImagePreprocessing.ImageNet;
-        using var x = Normalization.PerChannel(pre.Mean, pre.Std).ToTensor(bytes, files.Length, size, size, offsets);
+        using var x = pre.ToNormalization().ToTensor(TestImages.CenterViews(files, size), files.Length, size, size);
 
         // When it is exported (BN unfolded) and ONNX Runtime runs it on the photos
         var model = OnnxExport.ToBytes(net);

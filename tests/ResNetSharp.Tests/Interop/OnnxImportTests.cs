@@ -59,10 +59,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
     // A CIFAR-10 test photo of the embedded sample upscaled to 224x224, RGB 0..255 as the preprocessing graph expects.
     static Tensor RealImage(int index)
     {
-        var file = TestImages.EmbeddedTestPhotos()[index * 97];
-        var bytes = new byte[224 * 224 * 3];
-        var random = SampleRandom.For(0, 0, index);
-        new CenterCrop(224, 224).Apply(ImageDecoder.DecodeFile(file), ref random, bytes, new float[3]);
+        var bytes = TestImages.CenterViews([TestImages.EmbeddedTestPhotos()[index * 97]], 224);
         return tensor(bytes, [224, 224, 3]).permute(2, 0, 1).to_type(ScalarType.Float32).unsqueeze(0).contiguous();
     }
 
