@@ -24,10 +24,11 @@ static class ReproduceCommand
         var dataDir = new Option<string?>("--data-dir") { Description = "Where CIFAR binaries are (or go); default the cache folder." };
         var crop = new Option<int>("--crop") { Description = "Crop side of the ImageNet experiments on an ImageFolder (paper: 224).", DefaultValueFactory = _ => 64 };
         var extended = new Option<bool>("--extended") { Description = "Also the costliest nets: ResNet-1202 (cifar-depth), ResNet-101/152 (imagenet-depth)." };
+        var zeroInit = new Option<bool>("--zero-init-residual") { Description = "Residual nets start with each unit's last BN scale at zero (not the paper's init; steadies deep nets on short budgets)." };
         var planOnly = new Option<bool>("--plan") { Description = "Print the plan (runs, configurations, protocol) without training." };
         var command = new Command("reproduce", "Reproduce an experiment of the paper: train its runs (resumable), then write report.md next to the paper's numbers.")
         {
-            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, planOnly, CommonOptions.Json,
+            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, planOnly, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -39,6 +40,7 @@ static class ReproduceCommand
                 DataDir = parse.GetValue(dataDir),
                 ImageFolderCropSize = parse.GetValue(crop),
                 Extended = parse.GetValue(extended),
+                ZeroInitResidual = parse.GetValue(zeroInit),
             };
             var plan = Experiments.Plan(parse.GetValue(experiment)!, options);
             var folder = parse.GetValue(output) ?? Path.Combine("reproduce", plan.Experiment);

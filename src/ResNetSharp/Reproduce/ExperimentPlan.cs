@@ -26,6 +26,14 @@ public sealed record ReproduceOptions
     /// <summary>Also the costliest nets: ResNet-1202 in cifar-depth, ResNet-101/152 in imagenet-depth.</summary>
     public bool Extended { get; init; }
 
+    /// <summary>
+    /// Residual nets start with each unit's last BN scale at zero, so every unit begins as an identity
+    /// (torchvision's <c>zero_init_residual</c>; Goyal et al. 2017). Not the paper's initialisation: for short
+    /// budgets, where deep nets at lr 0.1 can blow up in their first iterations and not recover in time.
+    /// Plain nets are unaffected (zeroing their units would cut the signal).
+    /// </summary>
+    public bool ZeroInitResidual { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
     public ReproduceOptions Validate()
     {

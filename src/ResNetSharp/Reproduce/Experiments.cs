@@ -1,3 +1,4 @@
+using ResNetSharp.Models;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Reproduce;
@@ -49,7 +50,7 @@ public static class Experiments
             Data: config.Data,
             Split: "train 50k / test 10k",
             Views: "1 view: the original 32x32 test image",
-            Schedule: $"{config.Recipe}, {config.Iterations} it, lr ÷10 at {string.Join("/", config.Milestones)}, batch {config.BatchSize}{BudgetText(o.Budget)}",
+            Schedule: $"{config.Recipe}, {config.Iterations} it, lr ÷10 at {string.Join("/", config.Milestones)}, batch {config.BatchSize}{BudgetText(o.Budget)}{InitText(o)}",
             Seeds: SeedsText(o.Seeds));
         return new ExperimentPlan(name, title, o, protocol, runs);
     }
@@ -72,14 +73,18 @@ public static class Experiments
             Data: $"ImageFolder {Path.GetFileName(o.Data.TrimEnd('/', '\\'))}",
             Split: "its train/ and test/ (or val/) folders",
             Views: $"1 view: centre {crop}x{crop} crop of the image resized to shorter side {crop * 256 / 224} (paper: 10-crop at 224)",
-            Schedule: $"{config.Recipe} at {crop}px, {config.Iterations} it, lr ÷10 on plateau (evaluated every {config.EvalEvery} it), batch {config.BatchSize}{BudgetText(o.Budget)}",
+            Schedule: $"{config.Recipe} at {crop}px, {config.Iterations} it, lr ÷10 on plateau (evaluated every {config.EvalEvery} it), batch {config.BatchSize}{BudgetText(o.Budget)}{InitText(o)}",
             Seeds: SeedsText(o.Seeds));
         return new ExperimentPlan(name, title, o, protocol, runs);
     }
 
     static PlannedRun[] Runs(IReadOnlyList<(string Net, string Group)> nets, ReproduceOptions o, Func<string, TrainingConfig> configure) =>
         [.. nets.SelectMany(n => Enumerable.Range(0, o.Seeds).Select(seed =>
-            new PlannedRun($"{n.Net}-seed{seed}", n.Net, n.Group, seed, configure(n.Net) with { Seed = seed })))];
+            new PlannedRun($"{n.Net}-seed{seed}", n.Net, n.Group, seed, configure(n.Net) with
+            {
+                Seed = seed,
+                ZeroInitLast = o.ZeroInitResidual && ModelZoo.Get(n.Net).Residual,
+            })))];
 
     // Mini-batches per epoch of CIFAR's 50k training images at the paper's batch of 128.
     const int CifarBatchesPerEpoch = 391;
@@ -92,6 +97,8 @@ public static class Experiments
     static TrainingConfig Schedule(TrainingConfig config, double budget) => budget < 1 ? config.Scaled(budget) : config;
 
     static string BudgetText(double budget) => budget < 1 ? $" (budget {budget:0.###} of the paper's schedule)" : " (full paper schedule)";
+
+    static string InitText(ReproduceOptions o) => o.ZeroInitResidual ? ", residual units' last BN scale zero-initialised (not the paper's init)" : "";
 
     static string SeedsText(int seeds) => seeds == 1 ? "1 seed (0)" : $"{seeds} seeds (0–{seeds - 1})";
 }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using ResNetSharp.Reproduce;
 using ResNetSharp.Training;
 
@@ -40,6 +41,22 @@ public sealed class ExperimentsTests
         Assert.Contains("budget 0.05", plan.Protocol.Schedule);
         Assert.Contains("3 seeds", plan.Protocol.Seeds);
         Assert.All(plan.Runs, r => Assert.Equal(0, r.Config.EvalEvery)); // 8 epochs: evaluated once per epoch
+    }
+
+    [Fact]
+    public void Should_Zero_Initialise_Only_The_Residual_Nets_When_Asked()
+    {
+        // When the degradation plan is made with and without zero-initialised residual units
+        var paper = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.01 });
+        var zeroInit = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.01, ZeroInitResidual = true });
+
+        // Then by default no net is, and with the option exactly the residual ones are, and the protocol says so
+        Assert.All(paper.Runs, r => Assert.False(r.Config.ZeroInitLast));
+        Assert.All(zeroInit.Runs, r => Assert.Equal(r.Group == "residual", r.Config.ZeroInitLast));
+        static string[] PlainConfigs(ExperimentPlan plan) => [.. plan.Runs.Where(r => r.Group == "plain").Select(r => JsonSerializer.Serialize(r.Config))];
+        Assert.Equal(PlainConfigs(paper), PlainConfigs(zeroInit)); // so plain runs are shared between the two
+        Assert.DoesNotContain("zero-initialised", paper.Protocol.Schedule);
+        Assert.Contains("zero-initialised", zeroInit.Protocol.Schedule);
     }
 
     [Fact]
