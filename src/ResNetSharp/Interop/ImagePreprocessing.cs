@@ -1,4 +1,5 @@
 using ResNetSharp.Data;
+using ResNetSharp.Models;
 
 namespace ResNetSharp.Interop;
 
@@ -39,4 +40,7 @@ public sealed record ImagePreprocessing
         Std = [0.2470f, 0.2435f, 0.2616f],
         InputSize = 32,
     };
+
+    /// <summary>The convention of a stem when nothing is recorded: torchvision's ImageNet preprocessing for the ImageNet stem, CIFAR-10's otherwise.</summary>
+    public static ImagePreprocessing ConventionFor(StemKind stem) => stem == StemKind.ImageNet ? ImageNet : Cifar10;
 }

@@ -77,7 +77,7 @@ public static class OnnxExport
 
     static IEnumerable<(string, string)> Metadata(NetworkSpec spec, OnnxExportOptions options)
     {
-        var pre = options.Preprocessing ?? (spec.Stem == StemKind.ImageNet ? ImagePreprocessing.ImageNet : ImagePreprocessing.Cifar10);
+        var pre = options.Preprocessing ?? ImagePreprocessing.ConventionFor(spec.Stem);
         static string List(IEnumerable<float> v) => string.Join(",", v.Select(x => x.ToString("R", CultureInfo.InvariantCulture)));
         yield return (SpecKey, JsonSerializer.Serialize(spec, SpecJson.Options));
         yield return ("resnetsharp.bn_folded", options.FoldBatchNorm ? "true" : "false");

@@ -19,7 +19,7 @@ public sealed record OnnxImportResult(ResNet Network, string OutputName, bool Ou
     public IReadOnlyList<string>? ClassNames { get; init; }
 
     /// <summary>The preprocessing to use: the recorded one, else the convention of the stem (torchvision's ImageNet mean/std at 224, CIFAR-10's at 32).</summary>
-    public ImagePreprocessing EffectivePreprocessing => Preprocessing ?? (Spec.Stem == StemKind.ImageNet ? ImagePreprocessing.ImageNet : ImagePreprocessing.Cifar10);
+    public ImagePreprocessing EffectivePreprocessing => Preprocessing ?? ImagePreprocessing.ConventionFor(Spec.Stem);
 
     /// <summary>The class names to use: the recorded ones, else the class indexes.</summary>
     public IReadOnlyList<string> EffectiveClassNames => ClassNames ?? [.. Enumerable.Range(0, Spec.Classes).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))];
