@@ -26,6 +26,20 @@ public sealed class TrainingDataTests
     }
 
     [Fact]
+    public void Should_Test_On_The_Centre_Crop_When_The_Crop_Is_Smaller_Than_The_Images()
+    {
+        // Given 16x16 images and a 12-pixel crop with CIFAR augmentation
+        using var data = new TinyData(perClass: 4, testPerClass: 2, size: 16);
+
+        // When the data is opened for training
+        var opened = TrainingData.Open(data.Config(iterations: 1) with { CropSize = 12 });
+
+        // Then both views are 12x12 and the test view is the centre crop of the unresized image
+        Assert.Equal((12, 12), (opened.TrainTransform.Height, opened.TrainTransform.Width));
+        Assert.Equal(new CenterCrop(12, ResizeShorterSide: null), opened.TestTransform);
+    }
+
+    [Fact]
     public void Should_Read_The_Same_Images_When_A_Folder_Is_Opened_Again()
     {
         // Given a folder opened and read once
