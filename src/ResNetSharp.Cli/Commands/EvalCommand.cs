@@ -15,13 +15,13 @@ static class EvalCommand
         var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, or a run folder (its best.ckpt)." };
         var data = new Option<string?>("--data") { Description = "Evaluate on this data instead of the run's (cifar10, an ImageFolder, or a .tar.gz)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder of the CIFAR binaries." };
-        var protocol = new Option<string>("--protocol") { Description = "single, 10-crop or multi-scale (fully convolutional, scores averaged over scales).", DefaultValueFactory = _ => "single" };
-        protocol.AcceptOnlyFromAmong("single", "10-crop", "multi-scale");
+        var protocol = new Option<string>("--protocol") { Description = "single (the paper's CIFAR test), flip (single view and its mirror, scores averaged; not the paper's), 10-crop or multi-scale (fully convolutional, scores averaged over scales).", DefaultValueFactory = _ => "single" };
+        protocol.AcceptOnlyFromAmong("single", "flip", "10-crop", "multi-scale");
         var scales = new Option<string?>("--scales") { Description = "Shorter sides for multi-scale (default: the paper's 224,256,384,480,640, scaled to the network's input)." };
         var batch = new Option<int>("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 256 };
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 2 };
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
-        var command = new Command("eval", "Evaluate a checkpoint: top-1/top-5 error (single view, 10-crop or multi-scale), per-class accuracy, confusion matrix.")
+        var command = new Command("eval", "Evaluate a checkpoint: top-1/top-5 error (single view, flip-averaged, 10-crop or multi-scale), per-class accuracy, confusion matrix.")
         {
             checkpoint, data, dataDir, protocol, scales, batch, workers, device, CommonOptions.Json,
         };
@@ -49,8 +49,13 @@ static class EvalCommand
                     result = Run(json, "multi-scale", p => Evaluator.EvaluateMultiScale(model, set.Test, set.Normalization, sides, p));
                     break;
                 default:
-                    var tenCrop = parse.GetValue(protocol) == "10-crop";
-                    IImageTransform view = tenCrop ? new TenCrop(crop, crop <= 64 ? crop + crop / 8 : (int)Math.Round(crop * 256 / 224.0)) : set.TestTransform;
+                    var chosen = parse.GetValue(protocol);
+                    IImageTransform view = chosen switch
+                    {
+                        "10-crop" => new TenCrop(crop, crop <= 64 ? crop + crop / 8 : (int)Math.Round(crop * 256 / 224.0)),
+                        "flip" => new FlipViews(set.TestTransform),
+                        _ => set.TestTransform,
+                    };
                     var loader = new DataLoader(set.Test, view, new DataLoaderOptions
                     {
                         BatchSize = Math.Max(1, parse.GetValue(batch) / view.Views),
@@ -58,7 +63,13 @@ static class EvalCommand
                         Workers = parse.GetValue(workers),
                         Normalization = set.Normalization,
                     });
-                    var name = tenCrop ? "10-crop (4 corners + centre, and flips)" : $"single view ({(view is OriginalImage ? "original image" : "centre crop")})";
+                    var single = set.TestTransform is OriginalImage ? "original image" : "centre crop";
+                    var name = chosen switch
+                    {
+                        "10-crop" => "10-crop (4 corners + centre, and flips)",
+                        "flip" => $"flip-averaged ({single} and its mirror)",
+                        _ => $"single view ({single})",
+                    };
                     result = Run(json, name, p => Evaluator.Evaluate(model, loader, name, p));
                     break;
             }

@@ -17,6 +17,7 @@ public sealed class TrainEvalPredictCommandsTests
         // When it trains, evaluates and predicts through the CLI
         var train = CliRunner.Run("train", "--data", data.Root, "--config", config, "--iterations", "6", "--workers", "1", "--out", run);
         var eval = CliRunner.Run("eval", run, "--json", "--workers", "1");
+        var flip = CliRunner.Run("eval", run, "--json", "--workers", "1", "--protocol", "flip");
         var predict = CliRunner.Run("predict", run, Path.Combine(data.Root, "test", "red"), "--json", "--top", "2");
         var onnx = Path.Combine(run, "model.onnx");
         var export = CliRunner.Run("export", run, "--out", onnx);
@@ -32,6 +33,11 @@ public sealed class TrainEvalPredictCommandsTests
         var result = JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("result");
         Assert.Equal(16, result.GetProperty("samples").GetInt32());
         Assert.InRange(result.GetProperty("top1Error").GetDouble(), 0, 1);
+        Assert.StartsWith("single view", result.GetProperty("protocol").GetString());
+        Assert.True(flip.ExitCode == 0, flip.Stderr);
+        var flipped = JsonDocument.Parse(flip.Stdout).RootElement.GetProperty("result");
+        Assert.StartsWith("flip-averaged", flipped.GetProperty("protocol").GetString());
+        Assert.Equal(16, flipped.GetProperty("samples").GetInt32());
         Assert.True(predict.ExitCode == 0, predict.Stderr);
         var predictions = JsonDocument.Parse(predict.Stdout).RootElement.EnumerateArray().ToArray();
         Assert.Equal(8, predictions.Length);

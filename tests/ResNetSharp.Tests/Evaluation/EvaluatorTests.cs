@@ -26,26 +26,28 @@ public sealed class EvaluatorTests
         return net.call(x).softmax(1)[0];
     }
 
-    [Fact]
-    public void Should_Average_Ten_Crops_Like_A_Hand_Computation()
+    [Theory]
+    [InlineData("10-crop")]
+    [InlineData("flip")]
+    public void Should_Average_Views_Like_A_Hand_Computation(string protocol)
     {
-        // Given a tiny net and ten images seen through 10-crop
+        // Given a tiny net and ten images seen through 10-crop, or their centre crop and its mirror
         using var net = new ResNet(ModelZoo.Get("resnet8") with { Classes = 3 });
         net.eval();
         var data = Images(10, 12);
-        var view = new TenCrop(8, 10);
+        IImageTransform view = protocol == "flip" ? new FlipViews(new CenterCrop(8, 10)) : new TenCrop(8, 10);
         var loader = new DataLoader(data, view, new DataLoaderOptions { BatchSize = 4, Shuffle = false, Workers = 0 });
 
         // When the evaluator runs
-        var result = Evaluator.Evaluate(net, loader, "10-crop");
+        var result = Evaluator.Evaluate(net, loader, protocol);
 
-        // Then its top-1 error and confusion match averaging the ten views' softmax by hand
+        // Then its top-1 error and confusion match averaging the views' softmax by hand
         using var noGrad = no_grad();
         var wrong = 0;
         var confusion = new long[3, 3];
         for (var i = 0; i < data.Count; i++)
         {
-            using var mean = stack(Enumerable.Range(0, 10).Select(v => Probabilities(net, view, data.Image(i), v, Normalization.None)).ToArray()).mean([0]);
+            using var mean = stack(Enumerable.Range(0, view.Views).Select(v => Probabilities(net, view, data.Image(i), v, Normalization.None)).ToArray()).mean([0]);
             var predicted = mean.argmax().item<long>();
             if (predicted != data.Label(i)) wrong++;
             confusion[data.Label(i), predicted]++;
