@@ -50,6 +50,7 @@ static class TrainCommand
             Field<string>("--augmentation", "augmentation", "cifar, imagenet, imagenet-rrc or none."),
             Field<string>("--normalization", "normalization", "per-pixel-mean or per-channel."),
             Field<int>("--crop", "cropSize", "Network input side."),
+            Field<string>("--progressive-mode", "progressiveMode", "How --progressive shrinks a batch: resize (downscale the whole image) or crop (a window at the original scale)."),
             Field<int>("--seed", "seed", "Seed of initialisation, shuffling and augmentation."),
             Field<int>("--workers", "workers", "Data-loading threads."),
             Field<string>("--device", "device", "cpu, cuda, cuda:N or auto."),
@@ -62,10 +63,14 @@ static class TrainCommand
             Field<bool>("--freeze-bn", "freezeNorm", "Fine-tune: keep BN statistics fixed (as the paper does for detection)."),
             Field<int>("--classes", "classes", "Classifier outputs (default: the data's classes)."),
         ];
+        var progressive = new Option<string?>("--progressive")
+        {
+            Description = "Progressive resizing: side:until phases, e.g. 16:0.35,24:0.7 trains on batches downscaled to 16 px for the first 35% of iterations, 24 px until 70%, then the full crop.",
+        };
         var noDecay = new Option<bool>("--no-decay-norm-bias") { Description = "No weight decay on BN parameters and biases." };
         var command = new Command("train", "Train a network with the paper's recipe (default: ResNet-20 on CIFAR-10, section 4.2).")
         {
-            recipe, configFile, output, resume, budget, epochs, milestones, noDecay,
+            recipe, configFile, output, resume, budget, epochs, milestones, progressive, noDecay,
         };
         foreach (var f in fields) command.Options.Add(f);
 
@@ -91,7 +96,7 @@ static class TrainCommand
             else
             {
                 var config = Resolve(parse, fieldOptions, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
-                    parse.GetValue(milestones), parse.GetResult(noDecay) is { Implicit: false } ? !parse.GetValue(noDecay) : null);
+                    parse.GetValue(milestones), parse.GetResult(noDecay) is { Implicit: false } ? !parse.GetValue(noDecay) : null, parse.GetValue(progressive));
                 var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}");
                 result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel.Token));
             }
@@ -106,7 +111,8 @@ static class TrainCommand
     }
 
     /// <summary>Recipe, then the JSON file's fields, then the flags that were given.</summary>
-    internal static TrainingConfig Resolve(ParseResult parse, IReadOnlyList<(Option Option, string Field)> fields, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias)
+    internal static TrainingConfig Resolve(ParseResult parse, IReadOnlyList<(Option Option, string Field)> fields, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias,
+        string? progressive = null)
     {
         var node = JsonSerializer.SerializeToNode(Recipes.Get(recipeName), Checkpoint.Json)!.AsObject();
         if (file is not null)
@@ -128,6 +134,7 @@ static class TrainCommand
         }
         if (milestones is not null) node["milestones"] = new JsonArray(milestones.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(m => (JsonNode)int.Parse(m.Trim())).ToArray());
         if (decayNormAndBias is { } d) node["decayNormAndBias"] = d;
+        if (progressive is not null) node["progressiveResize"] = JsonSerializer.SerializeToNode(ProgressiveResize.Parse(progressive), Checkpoint.Json);
         TrainingConfig config;
         try
         {

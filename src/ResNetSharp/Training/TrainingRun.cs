@@ -212,7 +212,9 @@ public static class TrainingRun
                     var iteration = progress.Iteration;
                     var lr = schedule.At(iteration);
                     sgd.LearningRate = lr;
-                    var (lossValue, error) = Step(model, sgd, batch.Images.to(device), batch.Labels.to(device), config.LabelSmoothing);
+                    var images = ProgressiveResize.Apply(batch.Images.to(device), ProgressiveResize.SideAt(config.ProgressiveResize, iteration, config.Iterations),
+                        format, config.ProgressiveMode, config.Seed, iteration);
+                    var (lossValue, error) = Step(model, sgd, images, batch.Labels.to(device), config.LabelSmoothing);
                     if (!double.IsFinite(lossValue))
                     {
                         if (!config.SkipNonFinite)

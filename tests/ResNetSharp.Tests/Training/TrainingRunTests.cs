@@ -26,11 +26,19 @@ public sealed class TrainingRunTests
         Assert.NotNull(result.FinalTestError);
     }
 
-    [Fact]
-    public void Should_Resume_An_Interrupted_Run_To_Bit_Identical_Weights()
+    [Theory]
+    [InlineData(null)]
+    [InlineData(ProgressiveResize.Resize)]
+    [InlineData(ProgressiveResize.Crop)]
+    public void Should_Resume_An_Interrupted_Run_To_Bit_Identical_Weights(string? progressiveMode)
     {
-        using var data = new TinyData();
-        var config = data.Config(12);
+        // (with progressive resizing the interruption falls inside the shrunk phase)
+        using var data = new TinyData(size: 16);
+        var config = data.Config(12) with
+        {
+            ProgressiveResize = progressiveMode is null ? [] : [new ResizePhase(8, 0.5)],
+            ProgressiveMode = progressiveMode ?? ProgressiveResize.Resize,
+        };
 
         // Given an uninterrupted run
         var whole = TrainingRun.Run(config, RunFolder());
