@@ -114,6 +114,8 @@ static class TrainCommand
     internal static TrainingConfig Resolve(ParseResult parse, IReadOnlyList<(Option Option, string Field)> fields, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias,
         string? progressive = null)
     {
+        if (epochs is not null && fields.Any(f => f.Field == "iterations" && parse.GetResult(f.Option) is { Implicit: false }))
+            throw new ArgumentException("Give --epochs or --iterations, not both: --epochs sets the iterations from the data.");
         var node = JsonSerializer.SerializeToNode(Recipes.Get(recipeName), Checkpoint.Json)!.AsObject();
         if (file is not null)
         {

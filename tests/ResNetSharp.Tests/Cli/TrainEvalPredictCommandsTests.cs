@@ -118,6 +118,17 @@ public sealed class TrainEvalPredictCommandsTests
     }
 
     [Fact]
+    public void Should_Refuse_Epochs_And_Iterations_Together()
+    {
+        using var data = new TinyData(perClass: 2, testPerClass: 1);
+
+        var result = CliRunner.Run("train", "--data", data.Root, "--epochs", "25", "--iterations", "2");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--epochs or --iterations", result.Stderr);
+    }
+
+    [Fact]
     public void Should_Reject_An_Unknown_Config_Field_By_Name()
     {
         using var data = new TinyData(perClass: 2, testPerClass: 1);
