@@ -36,7 +36,7 @@ public static class ProgressiveResize
         Tensor small;
         if (mode == Crop)
         {
-            var random = new Random(unchecked(seed * 1_000_003 + (int)iteration));
+            var random = SampleRandom.For(seed, 0, iteration);
             int top = random.Next((int)images.shape[2] - s + 1), left = random.Next((int)images.shape[3] - s + 1);
             small = images.narrow(2, top, s).narrow(3, left, s);
         }
