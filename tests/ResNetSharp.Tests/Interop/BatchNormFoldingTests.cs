@@ -26,14 +26,14 @@ public sealed class BatchNormFoldingTests(ITestOutputHelper output)
 
         // Then only BNs that follow no convolution remain, and the outputs equal the original's within 1e-5 relative
         // (‖Δ‖₂ / ‖y‖₂), except the 50-layer bottleneck net: there float32 rounding of the folded weights alone,
-        // amplified ~100x through 50 layers of a random net, measures 4e-5 (seen by running both nets in float64), so 1e-4
+        // amplified ~100x through 50 layers of a random net, measures 4–5e-5 (seen by running both nets in float64), so 2e-4 to leave room for other CPUs' kernels
         Assert.Equal(bnLeft, folded.BatchNormCount);
         using var noGrad = no_grad();
-        using var x = randn(3, 3, size, size);
+        using var x = randn([3, 3, size, size], generator: new Generator(7));
         using var expected = net.call(x);
         using var actual = folded.call(x);
         var relative = ((expected - actual).norm() / expected.norm()).item<float>();
         output.WriteLine($"{name}: folded vs original in float32, relative L2 {relative:E2}");
-        Assert.InRange(relative, 0f, net.Spec.Depth >= 50 ? 1e-4f : 1e-5f);
+        Assert.InRange(relative, 0f, net.Spec.Depth >= 50 ? 2e-4f : 1e-5f);
     }
 }

@@ -36,12 +36,13 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         // When it is exported and run by ONNX Runtime on batches of 1 and 3
         var model = OnnxExport.ToBytes(net, new OnnxExportOptions { FoldBatchNorm = foldBatchNorm });
 
-        // Then logits and features equal ours (the folded network when BN is folded: the same arithmetic) within 1e-4 (relative above 1)
+        // Then logits and features equal ours (the folded network when BN is folded: the same arithmetic) within OnnxRunner.Tolerance (1e-3, relative above 1)
         using var folded = foldBatchNorm ? BatchNormFolding.Fold(net) : null;
         using var noGrad = no_grad();
+        var generator = new Generator(7);
         foreach (var batch in new[] { 1, 3 })
         {
-            using var x = randn(batch, 3, size, size);
+            using var x = randn([batch, 3, size, size], generator: generator);
             using var logits = folded is null ? net.call(x) : folded.call(x);
             using var features = folded is null ? net.ForwardFeatures(x) : folded.ForwardFeatures(x);
             using var theirLogits = OnnxRunner.Run(model, x, "logits");
@@ -74,7 +75,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output)
         using var ours = net.call(x);
         using var theirs = OnnxRunner.Run(model, x, "logits");
 
-        // Then the logits agree within 1e-4 (relative above 1) and so does every image's top class
+        // Then the logits agree within OnnxRunner.Tolerance (1e-3, relative above 1) and so does every image's top class
         var difference = OnnxRunner.MaxAbsDifference(ours, theirs);
         output.WriteLine($"{name} on {files.Length} real images at {size}px: max |ours - ONNX Runtime| {difference:E2} (largest logit {ours.abs().max().item<float>():F2})");
         Assert.InRange(difference, 0f, OnnxRunner.Tolerance(ours));

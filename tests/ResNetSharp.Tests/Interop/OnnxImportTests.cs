@@ -38,7 +38,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         Assert.False(result.OutputIsLogits);
         Assert.Contains(result.Notes, n => n.Contains("Asymmetric pads", StringComparison.Ordinal));
 
-        // ... and our features equal ONNX Runtime's within 1e-4 on preprocessed generated images and real photos
+        // ... and our features equal ONNX Runtime's within OnnxRunner.Tolerance on preprocessed generated images and real photos
         using var options = OnnxRunner.Options();
         using var prep = new InferenceSession(ThirdPartyPreprocess, options);
         using var session = new InferenceSession(ThirdPartyResNet18, options);
@@ -50,10 +50,10 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
             using var input = OnnxRunner.Run(prep, image, "PreprocessedInput");
             using var theirs = OnnxRunner.Run(session, input, result.OutputName);
             using var ours = net.ForwardFeatures(input);
-            worst = Math.Max(worst, OnnxRunner.MaxAbsDifference(ours, theirs.reshape(1, 512)));
+            worst = Math.Max(worst, OnnxRunner.MaxAbsDifference(ours, theirs.reshape(1, 512)) / OnnxRunner.Tolerance(ours));
         }
-        output.WriteLine($"ResNet18 (CNTK) features: max |ours - ONNX Runtime| = {worst:E2}");
-        Assert.InRange(worst, 0f, 1e-4f);
+        output.WriteLine($"ResNet18 (CNTK) features: max |ours - ONNX Runtime| = {worst:F3} of the tolerance");
+        Assert.InRange(worst, 0f, 1f);
     }
 
     // A CIFAR-10 test photo of the embedded sample upscaled to 224x224, RGB 0..255 as the preprocessing graph expects.
@@ -94,7 +94,7 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         var result = OnnxImport.FromBytes(model, name);
         using var net = result.Network;
 
-        // Then the inferred description is the original's and the logits equal ONNX Runtime's within 1e-4
+        // Then the inferred description is the original's and the logits equal ONNX Runtime's within OnnxRunner.Tolerance
         var (a, b) = (original.Spec, result.Spec);
         Assert.Equal((a.Stem, a.Block, a.StemWidth, a.Residual, a.PreActivation, a.Stride, a.Classes),
             (b.Stem, b.Block, b.StemWidth, b.Residual, b.PreActivation, b.Stride, b.Classes));
@@ -103,7 +103,8 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         Assert.Equal(a.Widths, b.Widths);
         Assert.True(result.OutputIsLogits);
         using var noGrad = no_grad();
-        using var x = randn(2, 3, a.Stem == StemKind.ImageNet ? 64 : 32, a.Stem == StemKind.ImageNet ? 64 : 32);
+        var side = a.Stem == StemKind.ImageNet ? 64 : 32;
+        using var x = randn([2, 3, side, side], generator: new Generator(7));
         using var theirs = OnnxRunner.Run(model, x, "logits");
         using var ours = net.call(x);
         var difference = OnnxRunner.MaxAbsDifference(ours, theirs);

@@ -58,10 +58,11 @@ static class OnnxRunner
     }
 
     /// <summary>
-    /// 1e-4, scaled by the reference's largest magnitude when that exceeds 1: float32 sums through 50 layers
-    /// differ between two correct implementations by ~1e-5 of the values' size (the bottleneck nets reach ~20).
+    /// 1e-3 of the reference's largest magnitude (absolute 1e-3 below magnitude 1), the relative tolerance of the
+    /// ONNX backend test suite. Two correct float32 engines sum in different orders, and the gap grows with depth and
+    /// with the CPU's kernels: ResNet-50 features differed by 1.1e-4 of their size on the CI machine, less on ours. A wrong operator, weight or layout moves outputs by a large fraction of their size.
     /// </summary>
-    public static float Tolerance(Tensor reference) => 1e-4f * Math.Max(1f, reference.abs().max().item<float>());
+    public static float Tolerance(Tensor reference) => 1e-3f * Math.Max(1f, reference.abs().max().item<float>());
 
     public static float MaxAbsDifference(Tensor a, Tensor b)
     {
