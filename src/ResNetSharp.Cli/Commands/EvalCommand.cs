@@ -49,12 +49,13 @@ static class EvalCommand
                     result = Run(json, "multi-scale", p => Evaluator.EvaluateMultiScale(model, set.Test, set.Normalization, sides, p));
                     break;
                 default:
-                    var chosen = parse.GetValue(protocol);
-                    IImageTransform view = chosen switch
+                    var single = set.TestTransform is OriginalImage ? "original image" : "centre crop";
+                    var (view, name) = parse.GetValue(protocol) switch
                     {
-                        "10-crop" => new TenCrop(crop, crop <= 64 ? crop + crop / 8 : (int)Math.Round(crop * 256 / 224.0)),
-                        "flip" => new FlipViews(set.TestTransform),
-                        _ => set.TestTransform,
+                        "10-crop" => ((IImageTransform)new TenCrop(crop, crop <= 64 ? crop + crop / 8 : (int)Math.Round(crop * 256 / 224.0)),
+                            "10-crop (4 corners + centre, and flips)"),
+                        "flip" => (new FlipViews(set.TestTransform), $"flip-averaged ({single} and its mirror)"),
+                        _ => (set.TestTransform, $"single view ({single})"),
                     };
                     var loader = new DataLoader(set.Test, view, new DataLoaderOptions
                     {
@@ -63,13 +64,6 @@ static class EvalCommand
                         Workers = parse.GetValue(workers),
                         Normalization = set.Normalization,
                     });
-                    var single = set.TestTransform is OriginalImage ? "original image" : "centre crop";
-                    var name = chosen switch
-                    {
-                        "10-crop" => "10-crop (4 corners + centre, and flips)",
-                        "flip" => $"flip-averaged ({single} and its mirror)",
-                        _ => $"single view ({single})",
-                    };
                     result = Run(json, name, p => Evaluator.Evaluate(model, loader, name, p));
                     break;
             }
