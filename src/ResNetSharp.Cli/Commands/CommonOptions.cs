@@ -16,6 +16,12 @@ static class CommonOptions
         Recursive = true,
     };
 
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print the stack trace of a failure (for bug reports).",
+        Recursive = true,
+    };
+
     public static readonly Option<bool> Json = new("--json") { Description = "Print JSON for machines instead of tables." };
 
     public static readonly JsonSerializerOptions JsonOptions = new()
@@ -27,22 +33,33 @@ static class CommonOptions
     };
 
     /// <summary>
-    /// Runs a command body with libtorch loaded; known user errors print one clear line and exit 2,
-    /// anything else prints the exception and exits 1.
+    /// Runs a command body with libtorch loaded; any failure prints one line (<see cref="ExitCodes.For"/>) and
+    /// returns its exit code, with the stack trace only under --verbose.
     /// </summary>
     public static int Run(ParseResult parse, Func<int> body)
     {
         try
         {
+            if (parse.GetValue(Threads) is < 1 and var t)
+                throw new ArgumentException($"--threads must be at least 1 (got {t}); leave it out for one thread per physical core.");
             TorchRuntime.EnsureLoaded(new RuntimeOptions { Threads = parse.GetValue(Threads) });
             return body();
         }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException or TorchRuntimeException)
+        catch (Exception e)
         {
-            AnsiConsole.Console.Profile.Out.Writer.Flush();
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
+            return Fail(e, parse.GetValue(Verbose));
         }
+    }
+
+    /// <summary>Prints <paramref name="e"/> as one line (and its stack trace if <paramref name="verbose"/>) and returns its exit code.</summary>
+    public static int Fail(Exception e, bool verbose)
+    {
+        var (code, message) = ExitCodes.For(e);
+        AnsiConsole.Console.Profile.Out.Writer.Flush();
+        Console.Out.Flush();
+        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+        if (verbose) Console.Error.WriteLine(e);
+        return code;
     }
 
     public static void WriteJson<T>(T value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));

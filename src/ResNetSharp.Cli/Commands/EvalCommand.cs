@@ -27,7 +27,7 @@ static class EvalCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!);
+            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}"));
             using var ckpt = Checkpoint.Load(path);
             var config = ckpt.Config with
             {

@@ -17,14 +17,15 @@ static class ExportCommand
         var fold = new Option<bool>("--fold-bn") { Description = "Fold each conv+BN pair into one convolution." };
         var opset = new Option<int>("--opset") { Description = "ONNX opset, 13 to 21.", DefaultValueFactory = _ => 13 };
         var input = new Option<int?>("--input") { Description = "Fixed input side length (default: symbolic height and width)." };
+        var partial = new Option<bool>("--allow-partial-weights") { Description = "Export even when --weights lacks some of the network's tensors (they keep their random initialisation)." };
         var command = new Command("export", "Write a network as an ONNX model (standard operators, dynamic batch, preprocessing in metadata).")
         {
-            name, output, weights, classes, fold, opset, input,
+            name, output, weights, classes, fold, opset, input, partial,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var source = parse.GetValue(name)!;
-            var checkpointPath = Checkpoint.Resolve(source);
+            var checkpointPath = Checkpoint.Resolve(source, note => Console.Error.WriteLine($"note: {note}"));
             if (File.Exists(checkpointPath))
             {
                 // A trained checkpoint carries its classes and normalisation: both go into the model's metadata.
@@ -56,7 +57,11 @@ static class ExportCommand
             if (parse.GetValue(weights) is { } path)
             {
                 var report = WeightFiles.Load(net, path);
-                Console.WriteLine($"loaded {report.Loaded} tensors from {path}; missing {report.Missing.Count(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal))}, unexpected {report.Unexpected.Count}");
+                var missing = report.Missing.Where(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+                if (missing.Count > 0 && !parse.GetValue(partial))
+                    throw new InvalidDataException($"{path} holds {report.Loaded} of the {report.Loaded + missing.Count} tensors {net.Spec.Name} needs (missing {string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? ", …" : "")}); " +
+                                                   "the ONNX file would hold random weights for the rest. Pass the right weights, or --allow-partial-weights to export anyway.");
+                Console.WriteLine($"loaded {report.Loaded} tensors from {path}; missing {missing.Count}, unexpected {report.Unexpected.Count}");
             }
             net.eval();
             var file = parse.GetValue(output)!;

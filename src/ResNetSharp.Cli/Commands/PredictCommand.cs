@@ -21,7 +21,7 @@ static class PredictCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!);
+            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}"));
             var inputs = parse.GetValue(images)!;
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ResNetSharp.Models;
@@ -76,36 +75,26 @@ static class TrainCommand
 
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) =>
-            {
-                e.Cancel = true; // finish the step, write a checkpoint, exit cleanly
-                cancel.Cancel();
-            };
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-            {
-                c.Cancel = true;
-                cancel.Cancel();
-            });
-
+            using var signals = Signals.Register(); // Ctrl-C or SIGTERM: finish the step, write a checkpoint, exit 130 or 143
+            var cancel = Signals.Token;
             TrainingResult result;
             if (parse.GetValue(resume) is { } runDir)
             {
-                result = WithProgress(o => TrainingRun.Resume(runDir, o, cancel.Token));
+                result = WithProgress(o => TrainingRun.Resume(runDir, o, cancel));
             }
             else
             {
                 var config = Resolve(parse, fieldOptions, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
                     parse.GetValue(milestones), parse.GetResult(noDecay) is { Implicit: false } ? !parse.GetValue(noDecay) : null, parse.GetValue(progressive));
                 var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}");
-                result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel.Token));
+                result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel));
             }
             var last = result.Metrics.LastOrDefault();
             AnsiConsole.MarkupLine(result.Interrupted
                 ? $"[yellow]interrupted[/]: checkpoint {Markup.Escape(result.LatestCheckpoint)}; continue with [bold]resnet train --resume {Markup.Escape(result.RunDirectory)}[/]"
                 : $"[green]done[/]: test error [bold]{result.FinalTestError * 100:0.00}%[/] (accuracy {(1 - result.FinalTestError) * 100:0.00}%), " +
                   $"train error {result.FinalTrainError * 100:0.00}%, {last?.Seconds / 60:0.0} min; run folder {Markup.Escape(result.RunDirectory)}");
-            return 0;
+            return result.Interrupted ? Signals.ExitCode ?? ExitCodes.Interrupted : ExitCodes.Done;
         }));
         return command;
     }

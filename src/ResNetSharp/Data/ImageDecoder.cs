@@ -10,6 +10,13 @@ namespace ResNetSharp.Data;
 /// </summary>
 public static class ImageDecoder
 {
+    /// <summary>
+    /// Largest image decoded, in pixels (width × height): 100 megapixels, about 400 MB of decode buffer. A file whose
+    /// header declares more (a hostile or corrupt header, e.g. 100000 x 100000) is reported as unreadable before any
+    /// buffer is allocated.
+    /// </summary>
+    public const long MaxPixels = 100_000_000;
+
     /// <summary>File extensions read as images (lower case, with the dot).</summary>
     public static IReadOnlyList<string> Extensions { get; } = [".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp"];
 
@@ -30,6 +37,8 @@ public static class ImageDecoder
         {
             var (w, h) = (codec.Info.Width, codec.Info.Height);
             if (w < 1 || h < 1) throw new InvalidDataException($"{name}: the image has no pixels ({w}x{h}).");
+            if ((long)w * h > MaxPixels) // 64-bit: w·h·4 in int wraps for large headers
+                throw new InvalidDataException($"{name}: the header declares {w}x{h} pixels, more than the {MaxPixels:N0} this decoder accepts; the file is corrupt or not a training image.");
             var info = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul);
             var rgba = ArrayPool<byte>.Shared.Rent(w * h * 4);
             try

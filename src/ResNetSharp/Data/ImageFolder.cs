@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Enumeration;
 
 namespace ResNetSharp.Data;
 
@@ -18,6 +19,12 @@ public sealed record ImageFolderOptions
     /// <summary>This many undecodable files in a row abort the read (a wrong folder or a broken copy, not a few bad files).</summary>
     public int MaxConsecutiveFailures { get; init; } = 50;
 
+    /// <summary>
+    /// <see cref="ImageFolder.Load"/> aborts when more than this share of the listed files cannot be read (default 10%):
+    /// a few damaged files are skipped, a damaged copy of the data set is not trained on.
+    /// </summary>
+    public double MaxFailedShare { get; init; } = 0.1;
+
     /// <summary>Called once per skipped file, possibly from a worker thread; the library never prints.</summary>
     public Action<ImageFailure>? OnSkipped { get; init; }
 
@@ -30,7 +37,10 @@ public sealed record ImageFolderOptions
 /// label = position in that order. <see cref="Open"/> only lists the files (decoding happens on demand,
 /// for large images); <see cref="Load"/> decodes everything once into memory (for small images).
 /// Damaged files are skipped, reported once through <see cref="ImageFolderOptions.OnSkipped"/> and
-/// kept in <see cref="Failures"/>.
+/// kept in <see cref="Failures"/>. Class folders may be symbolic links, but links to folders inside a class
+/// folder are not followed (a link such as <c>cat/loop -&gt; ..</c> would list every class as "cat"), and a
+/// file reached twice is listed once. File names that are not valid UTF-8 cannot be opened by .NET on Linux:
+/// they are reported as skipped, not listed.
 /// </summary>
 public sealed class ImageFolder : IImageDataset
 {
@@ -86,20 +96,51 @@ public sealed class ImageFolder : IImageDataset
         var fileList = new List<string>();
         var labelList = new List<int>();
         var starts = new List<int>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var badNames = new List<ImageFailure>();
         for (var c = 0; c < classDirs.Length; c++)
         {
-            var images = Directory.EnumerateFiles(classDirs[c], "*", SearchOption.AllDirectories)
-                .Where(ImageDecoder.IsImageFile)
-                .Order(StringComparer.Ordinal)
-                .ToArray();
-            if (images.Length == 0)
+            var images = new List<string>();
+            foreach (var file in ListFiles(classDirs[c]).Where(ImageDecoder.IsImageFile).Order(StringComparer.Ordinal))
+            {
+                if (file.Contains('\uFFFD'))
+                {
+                    badNames.Add(new ImageFailure(file, $"{file}: the file name is not valid UTF-8, so it cannot be opened; rename it."));
+                    continue;
+                }
+                if (seen.Add(RealPath(file))) images.Add(file);
+            }
+            if (images.Count == 0)
                 throw new InvalidDataException($"Class folder {classDirs[c]} has no images (accepted extensions: {accepted}). Add images or remove the folder.");
             starts.Add(fileList.Count);
             fileList.AddRange(images);
-            labelList.AddRange(Enumerable.Repeat(c, images.Length));
+            labelList.AddRange(Enumerable.Repeat(c, images.Count));
         }
         starts.Add(fileList.Count);
-        return new ImageFolder(root, [.. classDirs.Select(Path.GetFileName).Cast<string>()], [.. fileList], [.. labelList], [.. starts], options);
+        var folder = new ImageFolder(root, [.. classDirs.Select(Path.GetFileName).Cast<string>()], [.. fileList], [.. labelList], [.. starts], options);
+        foreach (var bad in badNames) folder.Report(bad.Path, bad.Reason);
+        return folder;
+    }
+
+    /// <summary>Files under <paramref name="folder"/>, recursing into real sub-folders only (links to folders are not followed).</summary>
+    static IEnumerable<string> ListFiles(string folder) =>
+        new FileSystemEnumerable<string>(folder, (ref FileSystemEntry e) => e.ToFullPath(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry e) => !e.IsDirectory,
+            ShouldRecursePredicate = (ref FileSystemEntry e) => (e.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
+
+    /// <summary>The file a path ends at after following links, so one image reached by two paths is listed once.</summary>
+    static string RealPath(string file)
+    {
+        try
+        {
+            return new FileInfo(file).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? Path.GetFullPath(file);
+        }
+        catch (IOException)
+        {
+            return Path.GetFullPath(file);
+        }
     }
 
     /// <summary>Lists and decodes every image under <paramref name="root"/> into memory, skipping damaged files.</summary>
@@ -150,6 +191,11 @@ public sealed class ImageFolder : IImageDataset
             }
         }
         if (images.Count == 0) throw new ImageFolderException($"No image under {Root} could be decoded.", Failures);
+        var failed = Failures;
+        if (failed.Count > options.MaxFailedShare * (Count + failed.Count(f => f.Reason.Contains("not valid UTF-8", StringComparison.Ordinal))))
+            throw new ImageFolderException(
+                $"{failed.Count} of {Count} images under {Root} could not be read, more than the {options.MaxFailedShare:P0} allowed; the copy of the data set is probably damaged. " +
+                $"First ones: {string.Join("; ", failed.Take(5).Select(f => f.Reason))}", failed);
         return new InMemoryDataset(images, keptLabels, ClassNames);
     }
 

@@ -1,4 +1,5 @@
 using ResNetSharp.Data;
+using ResNetSharp.Evaluation;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using ResNetSharp.Runtime;
@@ -125,7 +126,9 @@ public sealed class ImageClassifier : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = Normalization.ToTensor(bytes, images.Count * view.Views, view.Height, view.Width, offsets).to(device);
-        var probabilities = model.call(input).softmax(1).reshape(images.Count, view.Views, -1).mean([1]).cpu();
+        var logits = model.call(input);
+        if (!logits.isfinite().all().item<bool>()) throw Evaluator.NonFinite(1, 1);
+        var probabilities = logits.softmax(1).reshape(images.Count, view.Views, -1).mean([1]).cpu();
         var k = Math.Min(topK, probabilities.shape[1]);
         var (values, indexes) = probabilities.topk((int)k, dim: 1);
         var p = values.data<float>().ToArray();

@@ -7,11 +7,15 @@ namespace ResNetSharp.Interop;
 /// <summary>
 /// Checks a safetensors file's header before any parser sees it: the header length is at most
 /// <see cref="MaxHeaderBytes"/> and inside the file, it is a JSON object of tensors whose dtype and shape
-/// agree with their byte ranges, and the ranges lie in the data region without overlapping.
+/// agree with their byte ranges, and the ranges lie in the data region without overlapping, and it lists at
+/// most <see cref="MaxTensors"/> tensors (a header of a million empty tensors would take a minute and gigabytes).
 /// </summary>
 internal static class SafetensorsHeader
 {
     public const long MaxHeaderBytes = 100L * 1024 * 1024;
+
+    /// <summary>Most tensors a file may list (ResNet-152 with momentum has about 2,000).</summary>
+    public const int MaxTensors = 100_000;
 
     /// <summary>The safetensors dtypes libtorch has: the name in the header, the libtorch type, bytes per element.</summary>
     public static IReadOnlyList<(string Name, ScalarType Type, int Size)> Dtypes { get; } =
@@ -60,10 +64,18 @@ internal static class SafetensorsHeader
         {
             if (json.RootElement.ValueKind != JsonValueKind.Object) throw Bad(path, "its header is not a JSON object");
             var ranges = new List<(long Begin, long End, string Name)>();
-            foreach (var entry in json.RootElement.EnumerateObject())
+            try
             {
-                if (entry.Name == "__metadata__") continue;
-                ranges.Add(Range(path, entry, dataLength));
+                foreach (var entry in json.RootElement.EnumerateObject())
+                {
+                    if (entry.Name == "__metadata__") continue;
+                    if (ranges.Count == MaxTensors) throw Bad(path, $"it lists more than {MaxTensors:N0} tensors");
+                    ranges.Add(Range(path, entry, dataLength));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                throw Bad(path, $"its header is not valid UTF-8 JSON ({e.Message})"); // a flipped byte in a name
             }
             ranges.Sort((a, b) => a.Begin.CompareTo(b.Begin));
             for (var i = 1; i < ranges.Count; i++)

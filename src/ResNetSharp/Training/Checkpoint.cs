@@ -28,6 +28,13 @@ public sealed record TrainingProgress
     /// <summary>Training wall time so far, in seconds.</summary>
     public double Seconds { get; init; }
 
+    /// <summary>
+    /// Sums of the metrics window still open when the checkpoint was taken (steps since the last logged row), so a
+    /// resumed run's first row averages the same steps as an uninterrupted run's. Null in checkpoints written
+    /// before it existed.
+    /// </summary>
+    public MetricsWindow? Window { get; init; }
+
     /// <summary>Epoch of the next mini-batch.</summary>
     public int Epoch => BatchesPerEpoch == 0 ? 0 : (int)(Iteration / BatchesPerEpoch);
 
@@ -35,15 +42,23 @@ public sealed record TrainingProgress
     public int BatchInEpoch => BatchesPerEpoch == 0 ? 0 : (int)(Iteration % BatchesPerEpoch);
 }
 
+/// <summary>Running sums of the metrics row being accumulated: loss and error sums over finite steps, images seen.</summary>
+public sealed record MetricsWindow(double LossSum, double ErrorSum, int Steps, long Seen, double LastTrainError);
+
 /// <summary>
 /// A checkpoint: weights and BN statistics, SGD momentum, progress, the torch RNG state, the resolved
 /// configuration, the network description, class names and input normalisation. Stored as a safetensors
-/// file (model.* and optimizer.* tensors, the rest as JSON metadata) with a SHA-256 of its data.
+/// file (model.* and optimizer.* tensors, the rest as JSON metadata). Format 2 carries a SHA-256 of header and
+/// data together, so an edited learning rate or normalisation is refused; format 1 files (data hash only, written
+/// before) still load and resume.
 /// </summary>
 public sealed class Checkpoint : IDisposable
 {
-    /// <summary>The format tag every checkpoint carries.</summary>
-    public const string Format = "resnetsharp-checkpoint/1";
+    /// <summary>The format tag every checkpoint written now carries.</summary>
+    public const string Format = "resnetsharp-checkpoint/2";
+
+    /// <summary>The format of checkpoints written before the header hash: their data hash is checked, their header cannot be.</summary>
+    public const string LegacyFormat = "resnetsharp-checkpoint/1";
 
     /// <summary>JSON settings of checkpoints, run folders and config files: camelCase, enums as names.</summary>
     public static readonly JsonSerializerOptions Json = new()
@@ -97,21 +112,42 @@ public sealed class Checkpoint : IDisposable
         TensorFile.Write(path, tensors, metadata);
     }
 
-    /// <summary>A checkpoint file itself, or for a run folder its best checkpoint (else its latest).</summary>
-    public static string Resolve(string path)
+    /// <summary>
+    /// A checkpoint file itself, or for a run folder its best checkpoint, else its latest. A best checkpoint that does
+    /// not pass its checks (torn by a crash) never hides a good latest one: <paramref name="note"/> says so and the
+    /// latest is used. A folder with neither fails naming what it lacks.
+    /// </summary>
+    public static string Resolve(string path, Action<string>? note = null)
     {
         if (!Directory.Exists(path)) return path;
         var best = Path.Combine(path, TrainingRun.BestFile);
-        return File.Exists(best) ? best : Path.Combine(path, TrainingRun.LatestFile);
+        var latest = Path.Combine(path, TrainingRun.LatestFile);
+        if (!File.Exists(best) && !File.Exists(latest))
+            throw new FileNotFoundException($"'{path}' is a folder without {TrainingRun.BestFile} or {TrainingRun.LatestFile}. Pass a run folder of 'resnet train' or a .ckpt file.", latest);
+        if (!File.Exists(best)) return latest;
+        if (!File.Exists(latest)) return best;
+        try
+        {
+            TensorFile.Read(best).Tensors.Values.ToList().ForEach(t => t.Dispose());
+            return best;
+        }
+        catch (InvalidDataException e)
+        {
+            note?.Invoke($"{best} is damaged ({e.Message}); using {latest} instead.");
+            return latest;
+        }
     }
 
     /// <summary>Reads and checks a checkpoint; a torn or foreign file fails with what to do.</summary>
     public static Checkpoint Load(string path)
     {
-        var (tensors, metadata) = TensorFile.Read(path);
+        var (tensors, metadata, headerVerified) = TensorFile.Read(path);
         try
         {
-            if (!metadata.TryGetValue("format", out var format) || format != Format)
+            metadata.TryGetValue("format", out var format);
+            if (format == Format && !headerVerified)
+                throw new InvalidDataException($"'{path}' says it is a {Format} checkpoint but has no header hash: it was edited. Use another checkpoint.");
+            if (format != Format && format != LegacyFormat)
                 throw new InvalidDataException($"'{path}' is a safetensors file but not a ResNetSharp checkpoint (format '{format ?? "none"}'). " +
                                                "Plain weight files load with the weights commands instead.");
             T Read<T>(string key) => JsonSerializer.Deserialize<T>(metadata.GetValueOrDefault(key) ?? throw new InvalidDataException($"'{path}' has no '{key}'."), Json)
@@ -131,7 +167,7 @@ public sealed class Checkpoint : IDisposable
         catch (JsonException e)
         {
             foreach (var t in tensors.Values) t.Dispose();
-            throw new InvalidDataException($"'{path}' has unreadable metadata: {e.Message}", e);
+            throw new InvalidDataException($"'{path}' has unreadable metadata: {e.Message.Split('\n')[0]}", e);
         }
         catch
         {

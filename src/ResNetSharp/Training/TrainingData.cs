@@ -17,6 +17,21 @@ public sealed record TrainingData(
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames => Train.ClassNames;
 
+    /// <summary>The description's source part, when its counts are of listed files rather than decoded images.</summary>
+    string? ListedSource { get; init; }
+
+    /// <summary>This data with the description counting the images actually decoded (this decodes the training set).</summary>
+    public TrainingData WithDecodedCounts() =>
+        ListedSource is null ? this : this with { Description = $"{ListedSource}, {Train.Count:N0} train / {Test.Count:N0} test images", ListedSource = null };
+
+    /// <summary>Training images that could not be read and were left out (ImageFolder data; empty otherwise).</summary>
+    public IReadOnlyList<ImageFailure> SkippedTrainImages() => Train switch
+    {
+        DecodedOnFirstUse d => d.Failures,
+        ImageFolder f => f.Failures,
+        _ => [],
+    };
+
     /// <summary>
     /// Opens what <see cref="TrainingConfig.Data"/> names: "cifar10"/"cifar100" (official binaries under
     /// DataDir or the cache, downloaded when online), an ImageFolder root with train/ and test/ (or val/),
@@ -34,15 +49,17 @@ public sealed record TrainingData(
             description += $", {kept.Count:N0}/{heldOut.Count:N0} train/validation split (seed {config.Seed}), evaluated on validation";
             (train, test) = (kept, heldOut);
         }
-        else
+        string? listed = null;
+        if (!config.Validation)
         {
+            listed = description;
             // counting a folder that is decoded on first use must not decode it (evaluation never reads the training set)
             var trainCount = train is DecodedOnFirstUse { IsDecoded: false } deferred ? deferred.Listed : train.Count;
             description += $", {trainCount:N0} train / {test.Count:N0} test images";
         }
         var (trainTransform, testTransform) = Transforms(config, test);
         normalization ??= config.Normalization == "per-channel" ? PerChannel(train, testTransform) : Normalization.PerPixelMean(MeanImage.Compute(train, testTransform));
-        return new TrainingData(train, test, trainTransform, testTransform, normalization, description, isSample);
+        return new TrainingData(train, test, trainTransform, testTransform, normalization, description, isSample) { ListedSource = listed };
     }
 
     const string SampleSource = "embedded CIFAR-10 sample";
@@ -101,38 +118,41 @@ public sealed record TrainingData(
     /// </summary>
     sealed class DecodedOnFirstUse(ImageFolder folder) : IImageDataset
     {
-        static readonly List<(string Key, InMemoryDataset Data)> Recent = [];
-        readonly Lazy<InMemoryDataset> decoded = new(() => Decode(folder), LazyThreadSafetyMode.ExecutionAndPublication);
+        static readonly List<(string Key, InMemoryDataset Data, IReadOnlyList<ImageFailure> Failures)> Recent = [];
+        readonly Lazy<(InMemoryDataset Data, IReadOnlyList<ImageFailure> Failures)> decoded = new(() => Decode(folder), LazyThreadSafetyMode.ExecutionAndPublication);
 
         public bool IsDecoded => decoded.IsValueCreated;
 
         /// <summary>Images listed in the folder (damaged ones are left out when decoding).</summary>
         public int Listed => folder.Count;
 
-        public int Count => decoded.Value.Count;
+        public int Count => decoded.Value.Data.Count;
+
+        /// <summary>Files left out when decoding (decodes the folder if it was not yet).</summary>
+        public IReadOnlyList<ImageFailure> Failures => decoded.Value.Failures;
 
         public IReadOnlyList<string> ClassNames => folder.ClassNames;
 
-        public int Label(int index) => decoded.Value.Label(index);
+        public int Label(int index) => decoded.Value.Data.Label(index);
 
-        public RgbImage Image(int index) => decoded.Value.Image(index);
+        public RgbImage Image(int index) => decoded.Value.Data.Image(index);
 
-        static InMemoryDataset Decode(ImageFolder folder)
+        static (InMemoryDataset, IReadOnlyList<ImageFailure>) Decode(ImageFolder folder)
         {
             // the files' names, sizes and times identify the folder's contents
             var key = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\n",
                 folder.Files.Select(f => new FileInfo(f)).Select(f => $"{f.FullName}|{f.Length}|{f.LastWriteTimeUtc.Ticks}")))));
             lock (Recent)
             {
-                if (Recent.FirstOrDefault(r => r.Key == key) is { Data: { } cached }) return cached;
+                if (Recent.FirstOrDefault(r => r.Key == key) is { Data: { } cached } hit) return (cached, hit.Failures);
             }
             var data = folder.Load();
             lock (Recent)
             {
-                Recent.Add((key, data));
+                Recent.Add((key, data, folder.Failures));
                 if (Recent.Count > 2) Recent.RemoveAt(0);
             }
-            return data;
+            return (data, folder.Failures);
         }
     }
 

@@ -45,15 +45,36 @@ public static class TrainingRun
     /// <summary>Iterations a run on the embedded CIFAR-10 sample is scaled down to (about ten passes over it).</summary>
     public const int SampleIterations = 500;
 
-    /// <summary>Starts a new run in <paramref name="runDirectory"/> (which must not hold a run already).</summary>
+    /// <summary>File listing the training images that could not be read, inside a run folder.</summary>
+    public const string SkippedFile = "skipped-images.txt";
+
+    /// <summary>
+    /// Starts a new run in <paramref name="runDirectory"/> (which must not hold a run already). The folder is locked
+    /// while the run trains (<see cref="RunLock"/>); a run that fails before its first checkpoint leaves no folder behind.
+    /// </summary>
     public static TrainingResult Run(TrainingConfig config, string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default)
     {
         config.Validate();
-        if (File.Exists(Path.Combine(runDirectory, LatestFile)))
+        var created = !Directory.Exists(runDirectory);
+        using var runLock = RunLock.Acquire(runDirectory);
+        var latest = Path.Combine(runDirectory, LatestFile);
+        if (File.Exists(latest))
             throw new ArgumentException($"'{runDirectory}' already holds a run. Continue it with --resume {runDirectory}, or choose another --out folder.");
-        Directory.CreateDirectory(runDirectory);
-        WriteConfig(runDirectory, config);
-        return Train(config, runDirectory, null, observer, cancel);
+        try
+        {
+            WriteConfig(runDirectory, config);
+            return Train(config, runDirectory, null, observer, cancel);
+        }
+        catch when (!File.Exists(latest))
+        {
+            // nothing to resume: do not leave a folder holding only config.json
+            foreach (var file in new[] { "config.json", "metrics.jsonl", "metrics.csv", SkippedFile })
+                File.Delete(Path.Combine(runDirectory, file));
+            AtomicFile.RemoveStale(runDirectory);
+            RunLock.Forget(runDirectory);
+            if (created && !Directory.EnumerateFileSystemEntries(runDirectory).Any()) Directory.Delete(runDirectory);
+            throw;
+        }
     }
 
     /// <summary>Continues the run in <paramref name="runDirectory"/> from its latest checkpoint, bit-identically on CPU.</summary>
@@ -61,6 +82,7 @@ public static class TrainingRun
     {
         var latest = Path.Combine(runDirectory, LatestFile);
         if (!File.Exists(latest)) throw new FileNotFoundException($"'{runDirectory}' has no {LatestFile} to resume from. Start it with 'resnet train --out {runDirectory}'.", latest);
+        using var runLock = RunLock.Acquire(runDirectory);
         var checkpoint = Checkpoint.Load(latest);
         return Train(checkpoint.Config, runDirectory, checkpoint, observer, cancel);
     }
@@ -68,11 +90,15 @@ public static class TrainingRun
     static TrainingResult Train(TrainingConfig config, string runDirectory, Checkpoint? resume, ITrainingObserver? observer, CancellationToken cancel)
     {
         observer ??= new NullObserver();
+        // the folder is locked, so any temporary file in it is left over from a killed write
+        if (AtomicFile.RemoveStale(runDirectory) is { Count: > 0 } stale)
+            observer.Note($"removed {stale.Count} temporary file(s) left by an interrupted write: {string.Join(", ", stale)}");
         TorchRuntime.EnsureLoaded();
         var device = Devices.Parse(config.Device);
         manual_seed(config.Seed);
 
         var data = TrainingData.Open(config, resume?.Normalization, observer.Note);
+        cancel.ThrowIfCancellationRequested();
         if (data.IsEmbeddedSample && resume is null && config.Iterations > SampleIterations)
         {
             // The sample stands in for CIFAR-10 on an offline machine: a few minutes, not the paper's schedule.
@@ -123,6 +149,17 @@ public static class TrainingRun
             MemoryFormat = format,
         });
 
+        cancel.ThrowIfCancellationRequested();
+        data = data.WithDecodedCounts(); // the header counts the images trained on, not the files listed
+        if (data.SkippedTrainImages() is { Count: > 0 } skippedImages)
+        {
+            var list = Path.Combine(runDirectory, SkippedFile);
+            AtomicFile.WriteAllText(list, string.Concat(skippedImages.Select(f => $"{f.Path}\t{f.Reason.ReplaceLineEndings(" ")}\n")));
+            observer.Note($"{skippedImages.Count} training image(s) could not be read and were skipped; they are listed in {list}");
+        }
+        if (data.ClassNames.Count < 2)
+            observer.Note($"the data has one class ({data.ClassNames[0]}): every prediction is right, so the errors will read 0%. Add a folder per class to learn something.");
+
         if (resume is null && config.Epochs is { } epochs)
         {
             config = config.WithIterations((int)Math.Round(epochs * train.BatchesPerEpoch)) with { Epochs = null };
@@ -145,20 +182,31 @@ public static class TrainingRun
 
         var latest = Path.Combine(runDirectory, LatestFile);
         var best = Path.Combine(runDirectory, BestFile);
-        var log = new MetricsLog(runDirectory);
+        var log = new MetricsLog(runDirectory, progress.Iteration); // rows logged after the checkpoint (a crash) are dropped
         var rows = new List<MetricsRow>(log.Existing);
         var plots = new TrainingPlots(runDirectory, spec.Name, observer.Note);
         observer.Started(config, spec, progress, data.Description);
 
-        void Save(string path) => Checkpoint.Save(path, model, sgd, config, data.ClassNames, data.Normalization, progress);
-
         var clock = Stopwatch.StartNew();
         var baseSeconds = progress.Seconds;
-        double lossSum = 0, errorSum = 0;
-        long seen = 0, intervalStart = Stopwatch.GetTimestamp();
-        int skipped = 0, steps = 0;
-        double lastTrainError = double.NaN;
+        var window = progress.Window ?? new MetricsWindow(0, 0, 0, 0, double.NaN);
+        double lossSum = window.LossSum, errorSum = window.ErrorSum;
+        long seen = window.Seen, intervalStart = Stopwatch.GetTimestamp();
+        int skipped = 0, steps = window.Steps;
+        double lastTrainError = window.LastTrainError;
+        long? savedAt = resume is null ? null : progress.Iteration;
         TrainMode();
+
+        void Save(string path)
+        {
+            progress = progress with { Window = new MetricsWindow(lossSum, errorSum, steps, seen, lastTrainError) };
+            Checkpoint.Save(path, model, sgd, config, data.ClassNames, data.Normalization, progress);
+            savedAt = progress.Iteration;
+        }
+
+        string LastGood() => savedAt is { } at && File.Exists(latest)
+            ? $"The last good checkpoint (iteration {at}) is kept at {latest}."
+            : "No checkpoint was written (it diverged before the first evaluation).";
 
         MetricsRow Row(double? testError)
         {
@@ -171,7 +219,7 @@ public static class TrainingRun
             return row;
         }
 
-        void Evaluate()
+        bool Evaluate()
         {
             // A step can overflow weights or BN statistics while its loss was still finite: never checkpoint those.
             using (no_grad())
@@ -179,9 +227,25 @@ public static class TrainingRun
                 if (model.state_dict().Values.Any(t => t.is_floating_point() && !t.isfinite().all().item<bool>()))
                     throw new NonFiniteLossException(
                         $"The weights or BN statistics became NaN or infinite by iteration {progress.Iteration} (learning rate {schedule.At(progress.Iteration - 1):G4}). " +
-                        $"The last good checkpoint is kept at {latest}. Lower the learning rate or add warm-up (--warmup).");
+                        $"{LastGood()} Lower the learning rate or add warm-up (--warmup).");
             }
-            var result = Evaluator.Evaluate(model, test, cancel: cancel);
+            EvaluationResult result;
+            try
+            {
+                result = Evaluator.Evaluate(model, test, cancel: cancel);
+            }
+            catch (OperationCanceledException)
+            {
+                TrainMode();
+                return false; // interrupted: the caller writes the checkpoint; a resume evaluates first
+            }
+            catch (NonFiniteOutputException)
+            {
+                // a checkpoint is good only if the network's outputs are finite: never save this one
+                throw new NonFiniteLossException(
+                    $"The network's outputs became NaN or infinite by iteration {progress.Iteration} (learning rate {schedule.At(progress.Iteration - 1):G4}) although the loss was finite. " +
+                    $"{LastGood()} Lower the learning rate or add warm-up (--warmup).");
+            }
             TrainMode();
             var improved = progress.BestError is not { } b || result.Top1Error < b;
             if (schedule.ObserveValidationError(result.Top1Error)) observer.Note($"validation error plateaued: learning rate divided by {1 / config.Gamma:0.#}");
@@ -197,11 +261,19 @@ public static class TrainingRun
             log.Append(row);
             observer.Logged(row);
             Save(latest);
-            if (improved) File.Copy(latest, best, overwrite: true);
+            if (improved) AtomicFile.Copy(latest, best);
             plots.TryWrite(rows);
+            return true;
         }
 
+        bool IsEvaluationPoint(long iteration) =>
+            iteration >= config.Iterations || (config.EvalEvery > 0 ? iteration % config.EvalEvery == 0 : iteration % train.BatchesPerEpoch == 0);
+
         var interrupted = false;
+        // a run interrupted during an evaluation evaluates first on resume, so its rows read as if it never stopped
+        if (resume is not null && progress.Iteration > 0 && IsEvaluationPoint(progress.Iteration) && rows.LastOrDefault()?.Iteration != progress.Iteration)
+            interrupted = !Evaluate();
+
         while (progress.Iteration < config.Iterations && !interrupted)
         {
             foreach (var batch in train.Epoch(progress.Epoch, progress.BatchInEpoch))
@@ -219,7 +291,7 @@ public static class TrainingRun
                     {
                         if (!config.SkipNonFinite)
                             throw new NonFiniteLossException(
-                                $"The loss became {lossValue} at iteration {iteration} (learning rate {lr:G4}). The last good checkpoint is kept at {latest}. " +
+                                $"The loss became {lossValue} at iteration {iteration} (learning rate {lr:G4}). {LastGood()} " +
                                 "Lower the learning rate, add warm-up (--warmup), or pass --skip-non-finite to skip such steps.");
                         skipped++;
                         observer.Note($"skipped iteration {iteration}: loss {lossValue} (learning rate {lr:G4}); {skipped} skipped so far");
@@ -237,10 +309,10 @@ public static class TrainingRun
                 }
 
                 var done = progress.Iteration >= config.Iterations;
-                var evaluate = done || (config.EvalEvery > 0 ? progress.Iteration % config.EvalEvery == 0 : progress.BatchInEpoch == 0);
-                if (evaluate)
+                var completed = true;
+                if (IsEvaluationPoint(progress.Iteration))
                 {
-                    Evaluate();
+                    completed = Evaluate();
                 }
                 else if (progress.Iteration % config.LogEvery == 0)
                 {
@@ -249,8 +321,9 @@ public static class TrainingRun
                     log.Append(row);
                     observer.Logged(row);
                 }
-                if (done) break;
-                if (cancel.IsCancellationRequested)
+                TestHooks.Reached($"iteration:{progress.Iteration}");
+                if (done && completed) break;
+                if (cancel.IsCancellationRequested || !completed)
                 {
                     progress = progress with { Seconds = baseSeconds + clock.Elapsed.TotalSeconds };
                     Save(latest);
@@ -266,7 +339,7 @@ public static class TrainingRun
     }
 
     static void WriteConfig(string runDirectory, TrainingConfig config) =>
-        File.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
 
     /// <summary>
     /// One SGD step on a batch: forward, cross-entropy, backward, update. A non-finite loss makes no update
@@ -288,32 +361,61 @@ public static class TrainingRun
     sealed class NullObserver : ITrainingObserver;
 }
 
-/// <summary>Appends metrics rows to metrics.jsonl and metrics.csv in a run folder, and reads back what is there.</summary>
+/// <summary>
+/// Appends metrics rows to metrics.jsonl and metrics.csv in a run folder, and reads back what is there. On
+/// resume, rows past the checkpoint (logged before a crash, to be logged again) and a torn last line are dropped
+/// and both files rewritten atomically, so they read as if the run had never stopped.
+/// </summary>
 sealed class MetricsLog
 {
     const string CsvHeader = "iteration,epoch,lr,train_loss,train_error,test_error,img_per_s,seconds";
     readonly string jsonl, csv;
 
-    public MetricsLog(string runDirectory)
+    public MetricsLog(string runDirectory, long throughIteration)
     {
         jsonl = Path.Combine(runDirectory, "metrics.jsonl");
         csv = Path.Combine(runDirectory, "metrics.csv");
-        Existing = File.Exists(jsonl)
-            ? File.ReadLines(jsonl).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<MetricsRow>(l, Checkpoint.Json)!).ToList()
-            : [];
-        if (!File.Exists(csv)) File.WriteAllText(csv, CsvHeader + "\n");
+        var rows = new List<MetricsRow>();
+        var dropped = false;
+        if (File.Exists(jsonl))
+        {
+            foreach (var line in File.ReadLines(jsonl).Where(l => l.Length > 0))
+            {
+                MetricsRow? row = null;
+                try
+                {
+                    row = JsonSerializer.Deserialize<MetricsRow>(line, Checkpoint.Json);
+                }
+                catch (JsonException)
+                {
+                }
+                if (row is null || row.Iteration > throughIteration) dropped = true;
+                else rows.Add(row);
+            }
+        }
+        Existing = rows;
+        if (dropped || !File.Exists(csv))
+        {
+            AtomicFile.WriteAllText(jsonl, string.Concat(rows.Select(r => JsonSerializer.Serialize(r, Checkpoint.Json) + "\n")));
+            AtomicFile.WriteAllText(csv, CsvHeader + "\n" + string.Concat(rows.Select(CsvLine)));
+        }
     }
 
-    /// <summary>Rows already logged (a resumed run continues them).</summary>
+    /// <summary>Rows already logged up to the checkpoint (a resumed run continues them).</summary>
     public IReadOnlyList<MetricsRow> Existing { get; }
 
     public void Append(MetricsRow row)
     {
-        File.AppendAllText(jsonl, JsonSerializer.Serialize(row, Checkpoint.Json) + "\n");
+        AtomicFile.Append(jsonl, JsonSerializer.Serialize(row, Checkpoint.Json) + "\n");
+        AtomicFile.Append(csv, CsvLine(row));
+    }
+
+    static string CsvLine(MetricsRow row)
+    {
         var c = CultureInfo.InvariantCulture;
-        File.AppendAllText(csv, string.Join(",",
+        return string.Join(",",
             row.Iteration.ToString(c), row.Epoch.ToString("0.###", c), row.LearningRate.ToString("G6", c), row.TrainLoss.ToString("0.#####", c),
             row.TrainError.ToString("0.#####", c), row.TestError?.ToString("0.#####", c) ?? "", row.ImagesPerSecond.ToString("0.#", c),
-            row.Seconds.ToString("0.##", c)) + "\n");
+            row.Seconds.ToString("0.##", c)) + "\n";
     }
 }
