@@ -182,6 +182,11 @@ public static class TrainingRun
 
         var latest = Path.Combine(runDirectory, LatestFile);
         var best = Path.Combine(runDirectory, BestFile);
+        if (resume is not null && !File.Exists(best) && progress.BestError is { } bestError && progress.LastError == bestError)
+        {
+            AtomicFile.Copy(latest, best); // a crash during the best copy lost it; the latest is that best
+            observer.Note($"restored {BestFile} from {LatestFile} (its copy was interrupted)");
+        }
         var log = new MetricsLog(runDirectory, progress.Iteration); // rows logged after the checkpoint (a crash) are dropped
         var rows = new List<MetricsRow>(log.Existing);
         var plots = new TrainingPlots(runDirectory, spec.Name, observer.Note);

@@ -152,6 +152,24 @@ static class TestImages
         return png.ToArray();
     }
 
+    /// <summary>A hostile PNG of a few dozen bytes whose header declares <paramref name="width"/> x <paramref name="height"/> RGBA pixels.</summary>
+    public static byte[] HugeHeaderPng(int width, int height)
+    {
+        using var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = 6; // RGBA
+        Chunk(png, "IHDR", ihdr);
+        using var z = new MemoryStream();
+        using (var zs = new ZLibStream(z, CompressionLevel.Optimal, leaveOpen: true)) zs.Write(new byte[5]);
+        Chunk(png, "IDAT", z.ToArray());
+        Chunk(png, "IEND", []);
+        return png.ToArray();
+    }
+
     static void Chunk(Stream s, string type, byte[] data)
     {
         var head = new byte[4];
