@@ -20,8 +20,8 @@ public sealed record ImageFolderOptions
     public int MaxConsecutiveFailures { get; init; } = 50;
 
     /// <summary>
-    /// <see cref="ImageFolder.Load"/> aborts when more than this share of the listed files cannot be read (default 10%):
-    /// a few damaged files are skipped, a damaged copy of the data set is not trained on.
+    /// <see cref="ImageFolder.Load"/> aborts when more than this share of the listed files (and at least 3) cannot be read
+    /// (default 10%): a few damaged files are skipped, a damaged copy of the data set is not trained on.
     /// </summary>
     public double MaxFailedShare { get; init; } = 0.1;
 
@@ -192,7 +192,7 @@ public sealed class ImageFolder : IImageDataset
         }
         if (images.Count == 0) throw new ImageFolderException($"No image under {Root} could be decoded.", Failures);
         var failed = Failures;
-        if (failed.Count > options.MaxFailedShare * (Count + failed.Count(f => f.Reason.Contains("not valid UTF-8", StringComparison.Ordinal))))
+        if (failed.Count >= 3 && failed.Count > options.MaxFailedShare * (Count + failed.Count(f => f.Reason.Contains("not valid UTF-8", StringComparison.Ordinal))))
             throw new ImageFolderException(
                 $"{failed.Count} of {Count} images under {Root} could not be read, more than the {options.MaxFailedShare:P0} allowed; the copy of the data set is probably damaged. " +
                 $"First ones: {string.Join("; ", failed.Take(5).Select(f => f.Reason))}", failed);

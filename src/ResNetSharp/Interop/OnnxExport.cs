@@ -5,6 +5,7 @@ using Google.Protobuf;
 using Onnx;
 using ResNetSharp.Inference;
 using ResNetSharp.Models;
+using ResNetSharp.Runtime;
 
 namespace ResNetSharp.Interop;
 
@@ -33,7 +34,8 @@ public static class OnnxExport
         var directory = Path.GetDirectoryName(full)!;
         if (!Directory.Exists(directory))
             throw new DirectoryNotFoundException($"Cannot write '{path}': folder '{directory}' does not exist. Create it or choose another --out.");
-        File.WriteAllBytes(full, ToBytes(net, options));
+        var bytes = ToBytes(net, options);
+        AtomicFile.Write(full, s => s.Write(bytes));
     }
 
     /// <summary>The serialized ONNX model.</summary>

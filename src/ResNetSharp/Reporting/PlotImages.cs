@@ -1,3 +1,4 @@
+using ResNetSharp.Runtime;
 using ScottPlot;
 using SkiaSharp;
 
@@ -30,7 +31,6 @@ static class PlotImages
         }
         using var image = surface.Snapshot();
         using var png = image.Encode(SKEncodedImageFormat.Png, 100);
-        using var file = File.Create(pngPath);
-        png.SaveTo(file);
+        AtomicFile.Write(pngPath, png.SaveTo);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using ResNetSharp.Models;
 using ResNetSharp.Reproduce;
+using ResNetSharp.Runtime;
 
 namespace ResNetSharp.Reporting;
 
@@ -19,7 +20,7 @@ public static class ReportWriter
     {
         Directory.CreateDirectory(reportDirectory);
         var path = Path.Combine(reportDirectory, FileName);
-        File.WriteAllText(path, Render(report));
+        AtomicFile.WriteAllText(path, Render(report));
         return path;
     }
 

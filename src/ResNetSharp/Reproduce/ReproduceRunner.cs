@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ResNetSharp.Analysis;
 using ResNetSharp.Reporting;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Reproduce;
@@ -87,7 +88,7 @@ public sealed class ReproduceRunner(
                 Progress?.Invoke(new ReproduceProgress(run, i, plan.Runs.Count, "interrupted"));
                 continue;
             }
-            File.WriteAllText(Path.Combine(folder, ResultFile), JsonSerializer.Serialize(new Stored(run.Config, result), Json));
+            AtomicFile.WriteAllText(Path.Combine(folder, ResultFile), JsonSerializer.Serialize(new Stored(run.Config, result), Json));
             outcomes.Add(new RunOutcome(run, result));
             Progress?.Invoke(new ReproduceProgress(run, i, plan.Runs.Count, "finished"));
         }
