@@ -18,7 +18,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ImportCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
+if (parse.Errors.Count > 0 && args.Length > 0 && !args.Any(a => a is "--help" or "-h" or "-?"))
 {
     // one line and exit 2, not the whole help text
     var command = string.Join(' ', parse.CommandResult.Command.Name == root.Name ? ["resnet"] : new[] { "resnet", parse.CommandResult.Command.Name });

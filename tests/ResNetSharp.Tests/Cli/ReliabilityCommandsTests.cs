@@ -233,6 +233,9 @@ public sealed class ReliabilityCommandsTests
         AssertOneLine(export, ExitCodes.UserError);
         Assert.Contains("without best.ckpt or latest.ckpt", export.Stderr);
         Assert.DoesNotContain("Unknown network", export.Stderr);
+        var verbose = CliRunner.Run("export", folder.Path, "--out", Path.Combine(folder.Path, "x.onnx"), "--verbose");
+        Assert.Equal(ExitCodes.UserError, verbose.ExitCode);
+        Assert.Contains("   at ", verbose.Stderr); // the stack trace only on request
     }
 
     [Fact]

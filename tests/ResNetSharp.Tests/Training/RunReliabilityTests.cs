@@ -28,22 +28,24 @@ public sealed class RunReliabilityTests
         }
     }
 
-    [Fact]
-    public void Should_Write_A_Checkpoint_When_Interrupted_During_Evaluation_And_Resume_As_If_Never_Stopped()
+    [Theory]
+    [InlineData(4)] // the stop request arrives in the step before an evaluation, so it lands in the evaluation
+    [InlineData(5)] // mid-window: the first row after the resume must average steps from before and after
+    public void Should_Write_A_Checkpoint_When_Interrupted_During_Evaluation_And_Resume_As_If_Never_Stopped(int at)
     {
         using var data = new TinyData();
         var config = data.Config(12);
         var whole = TrainingRun.Run(config, RunFolder());
 
-        // Given a run whose stop request arrives in the step before an evaluation (so it lands in the evaluation)
+        // Given a run stopped at iteration `at`
         var folder = RunFolder();
         using var cancel = new CancellationTokenSource();
-        var first = TrainingRun.Run(config, folder, new CancelAt(4, cancel), cancel.Token);
+        var first = TrainingRun.Run(config, folder, new CancelAt(at, cancel), cancel.Token);
 
-        // Then it stopped cleanly with a checkpoint at that iteration, and no row of the unfinished evaluation
+        // Then it stopped cleanly with a checkpoint at that iteration, and no row of an unfinished evaluation
         Assert.True(first.Interrupted);
-        using (var kept = Checkpoint.Load(Path.Combine(folder, TrainingRun.LatestFile))) Assert.Equal(4, kept.Progress.Iteration);
-        Assert.DoesNotContain(first.Metrics, r => r.Iteration == 4);
+        using (var kept = Checkpoint.Load(Path.Combine(folder, TrainingRun.LatestFile))) Assert.Equal(at, kept.Progress.Iteration);
+        Assert.DoesNotContain(first.Metrics, r => r.Iteration >= at);
 
         // And when resumed, its rows equal the uninterrupted run's, row for row
         var resumed = TrainingRun.Resume(folder);
