@@ -107,7 +107,7 @@ public static class TensorFile
         if (!File.Exists(path)) throw new FileNotFoundException($"No checkpoint or tensor file at '{path}'.", path);
         SafetensorsHeader.Validate(path); // structure first: header size, dtypes, shapes and offsets, before any tensor exists
         var all = File.ReadAllBytes(path);
-        string Bad(string why) => $"'{path}' is not a valid ResNetSharp tensor file ({why}). It may be torn by an interrupted write, edited, or not be a checkpoint; use another checkpoint (e.g. latest instead of best).";
+        string Bad(string why) => $"'{path}' is not a valid ResNetSharp tensor file ({why}). It may be torn by an interrupted write, edited, or not be a checkpoint; use the run folder's other checkpoint (best.ckpt or latest.ckpt) or an earlier copy.";
         var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(all);
         var data = all.AsMemory(8 + headerLength);
         JsonObject header;
