@@ -172,8 +172,9 @@ public static class ModelRelease
         }
     }
 
+    /// <summary>Whether <paramref name="data"/> is the unpacked embedded sample (its folder, or the one top folder inside it).</summary>
     static bool IsSampleFolder(string data) =>
-        Directory.Exists(data) && Path.GetFullPath(data).TrimEnd('/') == Path.GetFullPath(EmbeddedSample.Unpack()).TrimEnd('/');
+        Directory.Exists(data) && (Path.GetFullPath(data).TrimEnd('/') + "/").StartsWith(Path.GetFullPath(EmbeddedSample.Unpack()).TrimEnd('/') + "/", StringComparison.Ordinal);
 
     /// <summary>"cifar10"/"cifar100" for those data sets (by name or by their classes), else the data's file or folder name.</summary>
     static string DatasetName(string data, IReadOnlyList<string> classes)
