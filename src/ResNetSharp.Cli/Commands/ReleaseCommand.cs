@@ -40,7 +40,7 @@ static class ReleaseCommand
                 Overwrite = parse.GetValue(force),
                 Workers = parse.GetValue(workers),
             };
-            var card = ModelRelease.Create(parse.GetValue(run)!, options, n => Console.Error.WriteLine($"note: {n}"));
+            var card = Release(parse.GetValue(run)!, options, quiet: json);
             if (json)
             {
                 CommonOptions.WriteJson(card);
@@ -58,5 +58,23 @@ static class ReleaseCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>Runs the release with one progress bar per evaluation when the output is a terminal.</summary>
+    static ModelCard Release(string run, ReleaseOptions options, bool quiet)
+    {
+        void Note(string n) => Console.Error.WriteLine($"note: {n}");
+        if (quiet || !AnsiConsole.Profile.Capabilities.Interactive) return ModelRelease.Create(run, options, Note);
+        ModelCard? card = null;
+        AnsiConsole.Progress().Start(ctx =>
+        {
+            var tasks = new Dictionary<string, ProgressTask>();
+            card = ModelRelease.Create(run, options, Note, (what, done, total) =>
+            {
+                if (!tasks.TryGetValue(what, out var task)) tasks[what] = task = ctx.AddTask($"evaluating ({Markup.Escape(what)})", maxValue: total);
+                task.Value = done;
+            });
+        });
+        return card!;
     }
 }

@@ -59,7 +59,10 @@ public static class ModelRelease
     /// <summary>The people's model card inside a release folder.</summary>
     public const string MarkdownFile = "MODEL_CARD.md";
 
-    /// <summary>Releases the run in <paramref name="runDirectory"/>; returns the card written.</summary>
+    /// <summary>
+    /// Releases the run in <paramref name="runDirectory"/> into <see cref="ReleaseOptions.OutputRoot"/>/name; returns the card
+    /// written. <paramref name="progress"/> gets (which evaluation, batches done, batches in all).
+    /// </summary>
     public static ModelCard Create(string runDirectory, ReleaseOptions options, Action<string>? note = null, Action<string, int, int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -97,15 +100,15 @@ public static class ModelRelease
         // the errors on the full test set, with the paper's single view and flip-averaged
         var testConfig = config with { Data = options.Data ?? config.Data, DataDir = options.Data is null ? config.DataDir : options.DataDir, Validation = false };
         var test = TrainingData.Open(testConfig, normalization, note);
-        var single = Evaluate(model, test, flip: false, options, progress);
-        var flipped = Evaluate(model, test, flip: true, options, progress);
+        var single = Evaluate(model, test, flip: false, options, progress, "test set");
+        var flipped = Evaluate(model, test, flip: true, options, progress, "test set");
 
         // the embedded sample, which every copy of ResNetSharp can check the weights against offline
         SampleAccuracy? sample = null;
         if (checkpoint.ClassNames.SequenceEqual(CifarBinary.Cifar10ClassNames) && inputSize == 32)
         {
             var sampleData = TrainingData.Open(config with { Data = EmbeddedSample.Unpack(), DataDir = null, Validation = false }, normalization, note);
-            var result = Evaluate(model, sampleData, flip: false, options, progress);
+            var result = Evaluate(model, sampleData, flip: false, options, progress, "embedded sample");
             sample = new SampleAccuracy(result.Protocol, result.Images, (int)Math.Round((1 - result.Top1Error) * result.Images));
         }
         else
@@ -188,7 +191,7 @@ public static class ModelRelease
         return new string(file.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
     }
 
-    static CardEvaluation Evaluate(ResNet model, TrainingData data, bool flip, ReleaseOptions options, Action<string, int, int>? progress)
+    static CardEvaluation Evaluate(ResNet model, TrainingData data, bool flip, ReleaseOptions options, Action<string, int, int>? progress, string what)
     {
         // the protocols and their names as 'resnet eval --protocol single|flip' has them
         var single = data.TestTransform is OriginalImage ? "original image" : "centre crop";
@@ -202,7 +205,7 @@ public static class ModelRelease
             Workers = options.Workers,
             Normalization = data.Normalization,
         });
-        var result = Evaluator.Evaluate(model, loader, protocol, progress is null ? null : (done, total) => progress(protocol, done, total));
+        var result = Evaluator.Evaluate(model, loader, protocol, progress is null ? null : (done, total) => progress($"{what}, {protocol}", done, total));
         return new CardEvaluation(data.Description, result.Protocol, result.Samples, result.Top1Error, result.Top5Error);
     }
 
