@@ -12,7 +12,8 @@ static class EvalCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, or a run folder (its best.ckpt)." };
+        var checkpoint = new Argument<string?>("checkpoint") { Description = "A .ckpt file, or a run folder (its best.ckpt); or none with --pretrained.", Arity = ArgumentArity.ZeroOrOne };
+        var pretrained = PretrainedOption.Create();
         var data = new Option<string?>("--data") { Description = "Evaluate on this data instead of the run's (cifar10, an ImageFolder, or a .tar.gz)." };
         var dataDir = new Option<string?>("--data-dir") { Description = "Folder of the CIFAR binaries." };
         var protocol = new Option<string>("--protocol") { Description = "single (the paper's CIFAR test), flip (single view and its mirror, scores averaged; not the paper's), 10-crop or multi-scale (fully convolutional, scores averaged over scales).", DefaultValueFactory = _ => "single" };
@@ -23,20 +24,19 @@ static class EvalCommand
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
         var command = new Command("eval", "Evaluate a checkpoint: top-1/top-5 error (single view, flip-averaged, 10-crop or multi-scale), per-class accuracy, confusion matrix.")
         {
-            checkpoint, data, dataDir, protocol, scales, batch, workers, device, CommonOptions.Json,
+            checkpoint, pretrained, data, dataDir, protocol, scales, batch, workers, device, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}"));
-            using var ckpt = Checkpoint.Load(path);
-            var config = ckpt.Config with
+            using var trained = PretrainedOption.Open(parse.GetValue(checkpoint), parse.GetValue(pretrained), Devices.Parse(parse.GetValue(device)));
+            var (path, model) = (trained.Source, trained.Model);
+            var config = trained.Config with
             {
-                Data = parse.GetValue(data) ?? ckpt.Config.Data,
-                DataDir = parse.GetValue(dataDir) ?? ckpt.Config.DataDir,
-                Validation = parse.GetValue(data) is null && ckpt.Config.Validation,
+                Data = parse.GetValue(data) ?? trained.Config.Data,
+                DataDir = parse.GetValue(dataDir) ?? trained.Config.DataDir,
+                Validation = parse.GetValue(data) is null && trained.Config.Validation,
             };
-            var set = TrainingData.Open(config, ckpt.Normalization, note => Console.Error.WriteLine($"note: {note}"));
-            using var model = ckpt.CreateModel(Devices.Parse(parse.GetValue(device)));
+            var set = TrainingData.Open(config, trained.Normalization, note => Console.Error.WriteLine($"note: {note}"));
             var json = parse.GetValue(CommonOptions.Json);
             var crop = set.TestTransform.Height;
             EvaluationResult result;
@@ -69,10 +69,10 @@ static class EvalCommand
             }
             if (json)
             {
-                CommonOptions.WriteJson(new { checkpoint = path, network = ckpt.Spec.Name, data = set.Description, result });
+                CommonOptions.WriteJson(new { checkpoint = path, network = model.Spec.Name, data = set.Description, result });
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ckpt.Spec.Name)}[/] on {Markup.Escape(set.Description)}");
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(model.Spec.Name)}[/] on {Markup.Escape(set.Description)}");
             AnsiConsole.MarkupLine($"protocol: {Markup.Escape(result.Protocol)}, {result.Samples:N0} images");
             AnsiConsole.MarkupLine($"top-1 error [bold]{result.Top1Error * 100:0.00}%[/]   top-5 error [bold]{result.Top5Error * 100:0.00}%[/]");
             if (result.ClassNames.Count <= 20)

@@ -10,7 +10,8 @@ static class ExportCommand
 {
     public static Command Create()
     {
-        var name = new Argument<string>("name") { Description = "A trained checkpoint (.ckpt or run folder), or a network name, e.g. resnet50, resnet56 (see 'resnet models')." };
+        var name = new Argument<string?>("name") { Description = "A trained checkpoint (.ckpt or run folder), or a network name, e.g. resnet50, resnet56 (see 'resnet models'); none with --pretrained.", Arity = ArgumentArity.ZeroOrOne };
+        var pretrained = PretrainedOption.Create();
         var output = new Option<string>("--out") { Description = "ONNX file to write.", Required = true };
         var weights = new Option<string?>("--weights") { Description = "Weights (safetensors or PyTorch .pth state dict) to load; default: random He initialisation." };
         var classes = new Option<int?>("--classes") { Description = "Classifier outputs (default: the network's)." };
@@ -20,20 +21,20 @@ static class ExportCommand
         var partial = new Option<bool>("--allow-partial-weights") { Description = "Export even when --weights lacks some of the network's tensors (they keep their random initialisation)." };
         var command = new Command("export", "Write a network as an ONNX model (standard operators, dynamic batch, preprocessing in metadata).")
         {
-            name, output, weights, classes, fold, opset, input, partial,
+            name, pretrained, output, weights, classes, fold, opset, input, partial,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var source = parse.GetValue(name)!;
-            var checkpointPath = Checkpoint.Resolve(source, note => Console.Error.WriteLine($"note: {note}"));
-            if (File.Exists(checkpointPath))
+            var source = parse.GetValue(name);
+            var released = parse.GetValue(pretrained);
+            if (released is not null || (source is not null && File.Exists(Checkpoint.Resolve(source))))
             {
-                // A trained checkpoint carries its classes and normalisation: both go into the model's metadata.
-                using var checkpoint = Checkpoint.Load(checkpointPath);
-                using var trained = checkpoint.CreateModel();
+                // A trained checkpoint or a release carries its classes and normalisation: both go into the model's metadata.
+                using var network = PretrainedOption.Open(source, released);
+                var (trained, checkpointPath) = (network.Model, network.Source);
                 trained.eval();
-                var n = checkpoint.Normalization;
-                var size = n.MeanHeight > 0 ? n.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
+                var n = network.Normalization;
+                var size = network.InputSize;
                 var preprocessing = new ImagePreprocessing
                 {
                     Mean = n.Mean.Count == 3 ? n.Mean : n.AveragedOverPixels().Mean,
@@ -48,11 +49,12 @@ static class ExportCommand
                     Opset = parse.GetValue(opset),
                     InputSize = parse.GetValue(input),
                     Preprocessing = preprocessing,
-                    ClassNames = checkpoint.ClassNames,
+                    ClassNames = network.ClassNames,
                 });
                 Console.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:0.0} MB) from {checkpointPath}: {trained.Spec}");
                 return 0;
             }
+            if (source is null) throw new ArgumentException("Give a checkpoint, a run folder or a network name to export, or --pretrained <name>.");
             using var net = ModelZoo.Create(source, parse.GetValue(classes));
             if (parse.GetValue(weights) is { } path)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ResNetSharp.Inference;
+using ResNetSharp.Pretrained;
 using ResNetSharp.Training;
 using Spectre.Console;
 
@@ -10,22 +11,29 @@ static class PredictCommand
 {
     public static Command Create()
     {
-        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, a run folder (its best.ckpt), or an ONNX ResNet (.onnx, e.g. from resnet export)." };
-        var images = new Argument<string[]>("images") { Description = "Image files or folders.", Arity = ArgumentArity.OneOrMore };
+        var checkpoint = new Argument<string>("checkpoint") { Description = "A .ckpt file, a run folder (its best.ckpt), or an ONNX ResNet (.onnx, e.g. from resnet export); with --pretrained, the first image." };
+        var images = new Argument<string[]>("images") { Description = "Image files or folders.", Arity = ArgumentArity.ZeroOrMore };
+        var pretrained = PretrainedOption.Create();
         var top = new Option<int>("--top") { Description = "Classes to show per image.", DefaultValueFactory = _ => 5 };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average over 10 crops (corners, centre, flips)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
         var command = new Command("predict", "Classify images with a trained network: top-k classes with probabilities; unreadable files are reported.")
         {
-            checkpoint, images, top, tenCrop, device, CommonOptions.Json,
+            checkpoint, images, pretrained, top, tenCrop, device, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}"));
-            var inputs = parse.GetValue(images)!;
+            var released = parse.GetValue(pretrained);
+            var inputs = released is null ? parse.GetValue(images)! : [parse.GetValue(checkpoint)!, .. parse.GetValue(images)!];
+            if (inputs.Length == 0) throw new ArgumentException("Give the images or folders to classify after the checkpoint.");
+            // with --pretrained the first argument is an image, so a checkpoint there is a mistake, not a folder of images
+            if (released is not null && (Path.GetExtension(inputs[0]).ToLowerInvariant() is ".ckpt" or ".onnx" || File.Exists(Path.Combine(inputs[0], TrainingRun.LatestFile))))
+                throw new ArgumentException($"Give a checkpoint ('{inputs[0]}') or --pretrained {released}, not both.");
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);
-            using var classifier = ImageClassifier.Load(path, parse.GetValue(device)!);
+            using var classifier = released is null
+                ? ImageClassifier.Load(Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}")), parse.GetValue(device)!)
+                : PretrainedCatalog.Load(released).CreateClassifier(parse.GetValue(device)!);
             var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));
             if (parse.GetValue(CommonOptions.Json))
             {

@@ -1,0 +1,20 @@
+using ResNetSharp.Pretrained;
+
+namespace ResNetSharp.Models;
+
+public static partial class ModelZoo
+{
+    /// <summary>
+    /// The network <paramref name="network"/> trained on <paramref name="dataset"/> as shipped with ResNetSharp
+    /// (or found in <c>$RESNETSHARP_PRETRAINED</c>), its weights verified against the SHA-256 of its model card:
+    /// <c>ModelZoo.Pretrained("resnet20", "cifar10")</c>. <see cref="PretrainedModel.CreateClassifier"/> classifies
+    /// image files, <see cref="PretrainedModel.CreateNetwork"/> gives the network, <see cref="PretrainedModel.Normalization"/>
+    /// the preprocessing. Unknown pairs fail with the known ones.
+    /// </summary>
+    public static PretrainedModel Pretrained(string network, string dataset)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(network);
+        ArgumentException.ThrowIfNullOrWhiteSpace(dataset);
+        return PretrainedCatalog.Get($"{network.Trim()}-{dataset.Trim()}".ToLowerInvariant());
+    }
+}
