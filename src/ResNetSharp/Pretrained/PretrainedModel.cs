@@ -76,7 +76,7 @@ public sealed class PretrainedModel
         var weights = Path.Combine(folder, card.Weights.File);
         Verify(weights, card);
         TorchRuntime.EnsureLoaded();
-        var (tensors, metadata) = TensorFile.Read(weights);
+        var (tensors, metadata, _) = TensorFile.Read(weights);
         foreach (var t in tensors.Values) t.Dispose();
         if (metadata.GetValueOrDefault("format") != WeightsFormat)
             throw new InvalidDataException($"'{weights}' is not a ResNetSharp pretrained weights file (format '{metadata.GetValueOrDefault("format") ?? "none"}', expected '{WeightsFormat}').");
@@ -114,7 +114,7 @@ public sealed class PretrainedModel
     public ResNet CreateNetwork(Device? device = null)
     {
         Verify(WeightsPath, Card);
-        var (tensors, _) = TensorFile.Read(WeightsPath);
+        var (tensors, _, _) = TensorFile.Read(WeightsPath);
         var model = new ResNet(Spec);
         try
         {
