@@ -36,8 +36,15 @@ static class EvalCommand
                 Validation = parse.GetValue(data) is null && ckpt.Config.Validation,
             };
             var set = TrainingData.Open(config, ckpt.Normalization, note => Console.Error.WriteLine($"note: {note}"));
-            using var model = ckpt.CreateModel(Devices.Parse(parse.GetValue(device)));
             var json = parse.GetValue(CommonOptions.Json);
+            var testResize = set.TestTransform is CenterCrop { ResizeShorterSide: { } side } ? side : (int?)null;
+            var preprocessing = Interop.ImagePreprocessing.From(set.Normalization, set.TestTransform.Height, testResize ?? set.TestTransform.Height);
+            if (!json) Console.Error.WriteLine($"preprocessing: {preprocessing}");
+            if (ckpt.Config.UntrainedClassifier)
+                Console.Error.WriteLine("note: this checkpoint has no trained classifier (an imported feature extractor): its errors are those of a random head.");
+            if (set.Test.ClassNames.Count != ckpt.Spec.Classes)
+                Console.Error.WriteLine($"note: the network has {ckpt.Spec.Classes} classes but {set.Description} has {set.Test.ClassNames.Count}; labels are compared by index, so the error is not meaningful unless the classes correspond.");
+            using var model = ckpt.CreateModel(Devices.Parse(parse.GetValue(device)));
             var crop = set.TestTransform.Height;
             EvaluationResult result;
             switch (parse.GetValue(protocol))

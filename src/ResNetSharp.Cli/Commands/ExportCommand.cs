@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ResNetSharp.Inference;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using ResNetSharp.Training;
@@ -31,15 +32,8 @@ static class ExportCommand
                 using var checkpoint = Checkpoint.Load(checkpointPath);
                 using var trained = checkpoint.CreateModel();
                 trained.eval();
-                var n = checkpoint.Normalization;
-                var size = n.MeanHeight > 0 ? n.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
-                var preprocessing = new ImagePreprocessing
-                {
-                    Mean = n.Mean.Count == 3 ? n.Mean : n.AveragedOverPixels().Mean,
-                    Std = n.Std,
-                    InputSize = size,
-                    Resize = n.Mean.Count == 3 ? $"centre crop {size}" : $"centre crop {size}; the network was trained with a per-pixel mean, given here averaged per channel",
-                };
+                // a per-pixel mean goes into the graph (OnnxExport), so the export computes what the checkpoint computes
+                var preprocessing = ImageClassifier.PreprocessingOf(checkpoint);
                 var target = parse.GetValue(output)!;
                 OnnxExport.Save(trained, target, new OnnxExportOptions
                 {
@@ -50,13 +44,22 @@ static class ExportCommand
                     ClassNames = checkpoint.ClassNames,
                 });
                 Console.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:0.0} MB) from {checkpointPath}: {trained.Spec}");
+                Console.WriteLine($"preprocessing: {preprocessing}{(preprocessing.MeanHeight > 0 ? " (the mean image is subtracted inside the graph; feed it pixels)" : "")}");
+                if (checkpoint.Config.UntrainedClassifier)
+                    Console.Error.WriteLine("note: this checkpoint's classifier is untrained (an imported feature extractor): its 'logits' output is meaningless; use 'features'.");
                 return 0;
             }
             using var net = ModelZoo.Create(source, parse.GetValue(classes));
             if (parse.GetValue(weights) is { } path)
             {
                 var report = WeightFiles.Load(net, path);
-                Console.WriteLine($"loaded {report.Loaded} tensors from {path}; missing {report.Missing.Count(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal))}, unexpected {report.Unexpected.Count}");
+                var missing = report.Missing.Where(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal)).ToList();
+                Console.WriteLine($"loaded {report.Loaded} tensors from {path}; missing {missing.Count}, unexpected {report.Unexpected.Count}");
+                if (missing.Count > 0) Console.Error.WriteLine($"note: {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")} keep their random initialisation.");
+            }
+            else
+            {
+                Console.Error.WriteLine($"note: no --weights: {source} is exported with random He-initialised weights; its outputs mean nothing until trained.");
             }
             net.eval();
             var file = parse.GetValue(output)!;

@@ -26,6 +26,10 @@ static class PredictCommand
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);
             using var classifier = ImageClassifier.Load(path, parse.GetValue(device)!);
+            if (!classifier.HasTrainedClassifier)
+                throw new InvalidDataException($"'{path}' has no trained classifier (a feature extractor, e.g. an imported one that ends at the pool). " +
+                                               $"Use 'resnet features {path} <images>' for its features and nearest neighbours, or fine-tune a classifier with 'resnet train --from {path}'.");
+            if (!parse.GetValue(CommonOptions.Json)) Console.Error.WriteLine($"preprocessing: {classifier.Preprocessing}");
             var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));
             if (parse.GetValue(CommonOptions.Json))
             {

@@ -142,7 +142,8 @@ public sealed record TrainingData(
         var crop = config.CropSize ?? (config.Augmentation.StartsWith("imagenet", StringComparison.Ordinal) ? 224 : Math.Min(sample.Width, sample.Height));
         // Test views follow the paper: CIFAR tests on the original image (its centre crop when --crop is
         // smaller); ImageNet on a centre crop of the image resized to shorter side 256 (scaled with the crop).
-        IImageTransform test = config.Augmentation is "cifar" or "none"
+        IImageTransform test = config.TestResize is { } resize ? new CenterCrop(crop, resize)
+            : config.Augmentation is "cifar" or "none"
             ? (crop == sample.Width && crop == sample.Height ? new OriginalImage(crop, crop) : new CenterCrop(crop, ResizeShorterSide: null))
             : new CenterCrop(crop, (int)Math.Round(crop * 256 / 224.0));
         IImageTransform augment = config.Augmentation switch
