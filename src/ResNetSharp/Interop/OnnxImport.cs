@@ -52,9 +52,15 @@ public static class OnnxImport
             throw new InvalidDataException($"'{name}' is not an ONNX model ({e.Message}). Give a .onnx file.", e);
         }
         if (proto.Graph is null || proto.Graph.Node.Count == 0) throw new InvalidDataException($"'{name}' has no graph nodes; it is not an ONNX model of a network.");
-        var result = new Reader(proto.Graph).Read(name);
         var metadata = proto.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
-        return result with { Preprocessing = ReadPreprocessing(metadata), ClassNames = ReadClassNames(metadata, result.Spec.Classes) };
+        var recorded = ReadPreprocessing(metadata);
+        // a mean image (and std) in front of the first convolution, as our export writes a per-pixel mean, is preprocessing
+        var (graph, inGraph) = PreprocessingGraph.Strip(proto.Graph, name, recorded?.PixelRange ?? 1f);
+        var result = new Reader(graph).Read(name);
+        var pre = inGraph is null ? recorded
+            : inGraph with { ChannelOrder = recorded?.ChannelOrder ?? inGraph.ChannelOrder, ResizeShorterSide = recorded?.ResizeShorterSide };
+        var notes = inGraph is null ? result.Notes : [.. result.Notes, $"the graph starts with preprocessing ({inGraph}); it is applied by our loaders instead"];
+        return result with { Notes = notes, Preprocessing = pre, ClassNames = ReadClassNames(metadata, result.Spec.Classes) };
     }
 
     // Our exports record preprocessing and classes in metadata_props (OnnxExport.Metadata); other tools' files

@@ -26,9 +26,39 @@ static class PreprocessingGraph
             throw new InvalidDataException($"'{name}' is not an ONNX model ({e.Message}). Give the preprocessing .onnx file.", e);
         }
         var graph = proto.Graph ?? throw new InvalidDataException($"'{name}' has no graph.");
+        var (pre, end, _) = Fold(graph, name, inputRange, untilUnknown: false);
+        if (graph.Output.All(o => o.Name != end)) throw new InvalidDataException($"'{name}': the chain from the input ends at '{end}', which is not the graph's output.");
+        return pre;
+    }
+
+    /// <summary>
+    /// Removes a leading preprocessing chain (e.g. the mean image our export puts in front of the network) from a model's
+    /// graph: returns it with the network's first layer reading the input, and the preprocessing, or null when there is none.
+    /// </summary>
+    public static (GraphProto Graph, ImagePreprocessing? Preprocessing) Strip(GraphProto graph, string name, float inputRange)
+    {
+        var constants = Constants(graph);
+        var input = graph.Input.FirstOrDefault(i => !constants.ContainsKey(i.Name));
+        if (input is null || graph.Node.FirstOrDefault(n => n.Input.Contains(input.Name)) is not { OpType: "Sub" or "Add" or "Mul" or "Div" or "Split" }) return (graph, null);
+        var (pre, end, used) = Fold(graph, name, inputRange, untilUnknown: true);
+        var stripped = graph.Clone();
+        foreach (var node in stripped.Node.Where(n => used.Contains(n.Output[0])).ToList()) stripped.Node.Remove(node);
+        stripped.Input.First(i => i.Name == input.Name).Name = end;
+        return (stripped, pre);
+    }
+
+    static Dictionary<string, TensorProto> Constants(GraphProto graph)
+    {
         var constants = graph.Initializer.ToDictionary(t => t.Name);
         foreach (var node in graph.Node.Where(n => n.OpType == "Constant"))
             constants[node.Output[0]] = node.Attribute.First(a => a.Name == "value").T;
+        return constants;
+    }
+
+    static (ImagePreprocessing Preprocessing, string End, HashSet<string> Used) Fold(GraphProto graph, string name, float inputRange, bool untilUnknown)
+    {
+        var constants = Constants(graph);
+        var used = new HashSet<string>();
         var input = graph.Input.FirstOrDefault(i => !constants.ContainsKey(i.Name))
             ?? throw new InvalidDataException($"'{name}' has no image input.");
         var dims = input.Type?.TensorType?.Shape?.Dim;
@@ -43,6 +73,8 @@ static class PreprocessingGraph
         var nodes = graph.Node.Where(n => n.OpType != "Constant").ToList();
         while (nodes.FirstOrDefault(n => n.Input.Contains(x)) is { } node)
         {
+            if (untilUnknown && node.OpType is not ("Split" or "Sub" or "Add" or "Mul" or "Div" or "Identity")) break;
+            used.Add(node.Output[0]);
             switch (node.OpType)
             {
                 case "Split":
@@ -52,6 +84,7 @@ static class PreprocessingGraph
                     if (Axis(concat) != 1 || concat.Input.Count != 3 || !concat.Input.All(node.Output.Contains))
                         throw Misfit(name, concat, "a Concat over axis 1 of the three split channels");
                     var order = concat.Input.Select(i => node.Output.IndexOf(i)).ToArray();
+                    used.Add(concat.Output[0]);
                     // the affine map so far is in the old order: permute it with the channels
                     from = [.. order.Select(o => from[o])];
                     a = [.. order.Select(o => a[o])];
@@ -66,7 +99,9 @@ static class PreprocessingGraph
                     var shape = t.Dims.ToArray();
                     var hw = shape.Length >= 2 ? shape[^1] * shape[^2] : 1;
                     var perPixel = values.Length > 3 && values.Length == 3 * hw;
-                    if (!perPixel && values.Length is not (1 or 3)) throw Misfit(name, node, "a scalar, 3 channel values or a 3xHxW mean image");
+                    // per channel means [3, 1, 1] or [1, 3, 1, 1] under NCHW broadcasting; a bare [3] would broadcast over the width
+                    var perChannel = values.Length == 3 && shape.Length >= 3 && shape[^1] == 1 && shape[^2] == 1 && shape[^3] == 3;
+                    if (!perPixel && !perChannel && values.Length != 1) throw Misfit(name, node, "a scalar, 3 channel values shaped [1, 3, 1, 1], or a 3xHxW mean image");
                     if (perPixel && node.OpType != "Sub" && node.OpType != "Add") throw Misfit(name, node, "a per-pixel constant only in Sub or Add");
                     if (perPixel)
                     {
@@ -102,14 +137,13 @@ static class PreprocessingGraph
                     throw Misfit(name, node, "Split/Concat (channel order) or Sub/Add/Mul/Div by constants");
             }
         }
-        if (graph.Output.All(o => o.Name != x)) throw new InvalidDataException($"'{name}': the chain from the input ends at '{x}', which is not the graph's output.");
         if (!from.SequenceEqual([0, 1, 2]) && !from.SequenceEqual([2, 1, 0])) throw new InvalidDataException($"'{name}' reorders channels as [{string.Join(",", from)}]; only RGB and BGR are supported.");
         if (a.Any(v => v <= 0)) throw new InvalidDataException($"'{name}' scales a channel by a non-positive factor; that is not a normalisation.");
 
         // Written as ((x / inputRange · range) − mean) / std with x in [0, inputRange].
         var uniform = a.All(v => Math.Abs(v - a[0]) <= 1e-6 * Math.Abs(a[0]));
         var planeSize = planeH > 0 ? planeH * planeW : 1;
-        return new ImagePreprocessing
+        return (new ImagePreprocessing
         {
             ChannelOrder = from[0] == 2 ? ChannelOrder.Bgr : ChannelOrder.Rgb,
             PixelRange = uniform ? (float)(inputRange * a[0]) : inputRange,
@@ -118,7 +152,7 @@ static class PreprocessingGraph
             MeanHeight = planeH,
             MeanWidth = planeW,
             InputSize = planeH > 0 ? planeH : size ?? 224,
-        };
+        }, x, used);
     }
 
     static double[] Expand(double[] perChannel, int plane) => [.. Enumerable.Range(0, 3 * plane).Select(i => perChannel[i / plane])];
