@@ -79,7 +79,7 @@ static class EvalCommand
                 CommonOptions.WriteJson(new { checkpoint = path, network = ckpt.Spec.Name, data = set.Description, result });
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ckpt.Spec.Name)}[/] on {Markup.Escape(set.Description)}");
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(ckpt.Spec.Name)}[/] from {Markup.Escape(path)} on {Markup.Escape(set.Description)}");
             AnsiConsole.MarkupLine($"protocol: {Markup.Escape(result.Protocol)}, {result.Samples:N0} images");
             AnsiConsole.MarkupLine($"top-1 error [bold]{result.Top1Error * 100:0.00}%[/]   top-5 error [bold]{result.Top5Error * 100:0.00}%[/]");
             if (result.ClassNames.Count <= 20)
