@@ -15,12 +15,13 @@ version="$(ls "$packages" | sed -n 's/^ResNetSharp\.\([0-9][0-9.]*\)\.nupkg$/\1/
 ls -l "$packages"
 
 sources=(--add-source "$packages")
-nugetorg='<add key="nuget.org" value="https://api.nuget.org/v3/index.json" />'
-if [[ "${OFFLINE:-0}" == 1 ]]; then nugetorg=""; fi
+# the packed folder beside the machine's own sources; OFFLINE=1 drops those, so the rest must come from the local cache
+clear=""
+if [[ "${OFFLINE:-0}" == 1 ]]; then clear="<clear />"; fi
 
 echo "== tool"
 mkdir -p "$work/toolrestore" && cat > "$work/toolrestore/nuget.config" <<XML
-<configuration><packageSources><clear /><add key="local" value="$packages" />$nugetorg</packageSources></configuration>
+<configuration><packageSources>$clear<add key="local" value="$packages" /></packageSources></configuration>
 XML
 (cd "$work/toolrestore" && dotnet tool install --tool-path "$work/tools" "${sources[@]}" ResNetSharp.Cli --version "$version")
 "$work/tools/resnet" models resnet1 | head -6
@@ -29,7 +30,7 @@ echo "== console project"
 app="$work/app"
 mkdir -p "$app"
 cat > "$app/nuget.config" <<XML
-<configuration><packageSources><clear /><add key="local" value="$packages" />$nugetorg</packageSources></configuration>
+<configuration><packageSources>$clear<add key="local" value="$packages" /></packageSources></configuration>
 XML
 cat > "$app/App.csproj" <<XML
 <Project Sdk="Microsoft.NET.Sdk">
