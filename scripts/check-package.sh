@@ -59,6 +59,15 @@ using var net = ResNetSharp.Models.ModelZoo.Create("resnet18");
 ResNetSharp.Interop.WeightFiles.SaveSafetensors(net, args[0]);
 CS
 dotnet run --project "$work/weights" -c Release -- "$work/resnet18.safetensors"
+# the README's NetworkSpec block, on the same package
+mkdir -p "$work/spec" && cp "$app/nuget.config" "$work/spec/" && cp "$app/App.csproj" "$work/spec/Spec.csproj"
+awk '/check-package.sh runs this block too/{found=1; next} found && /^```csharp/{inside=1; next} inside && /^```/{exit} inside{print}' \
+  "$root/README.md" > "$work/spec/Program.cs"
+test -s "$work/spec/Program.cs" || { echo "no NetworkSpec block found in README.md" >&2; exit 1; }
+echo 'Console.WriteLine($"spec snippet: logits [{string.Join(", ", logits.shape)}], features [{string.Join(", ", features.shape)}], classes now {net.Spec.Classes}");' >> "$work/spec/Program.cs"
+spec="$(dotnet run --project "$work/spec" -c Release)"
+echo "$spec"
+grep -q "logits \[2, 100\], features \[2, 512\], classes now 10" <<<"$spec" || { echo "the NetworkSpec snippet did not run as the README says" >&2; exit 1; }
 dotnet build "$app" -c Release --nologo -v q
 echo "bin folder of the console project: $(du -sh "$app/bin" | cut -f1)"
 output="$(dotnet run --project "$app" -c Release --no-build -- "$work/resnet18.safetensors" "$root/tests/ResNetSharp.Tests/Photos/chelsea.jpg")"
