@@ -29,6 +29,8 @@ static class EvalCommand
         {
             var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!);
             using var ckpt = Checkpoint.Load(path);
+            if (ckpt.Config.Recipe == "imported" && parse.GetValue(data) is null)
+                throw new ArgumentException($"'{path}' was imported from {ckpt.Config.Data} and has no data set of its own; give --data (an ImageFolder or a .tar.gz of one, or cifar10).");
             var config = ckpt.Config with
             {
                 Data = parse.GetValue(data) ?? ckpt.Config.Data,

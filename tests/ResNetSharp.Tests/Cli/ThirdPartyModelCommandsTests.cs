@@ -35,6 +35,7 @@ public sealed class ThirdPartyModelCommandsTests
                     File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
                 }
             var eval = CliRunner.Run("eval", checkpoint, "--data", data, "--workers", "1");
+            var evalWithoutData = CliRunner.Run("eval", checkpoint);
 
             // Then predict refuses with what to do instead, features writes one 512-d row per photo,
             Assert.Equal(2, predict.ExitCode);
@@ -51,6 +52,8 @@ public sealed class ThirdPartyModelCommandsTests
             Assert.Contains("preprocessing: resize shorter side to 224, centre crop 224, BGR", eval.Stderr);
             Assert.Contains("1000 classes but", eval.Stderr);
             Assert.Contains("no trained classifier", eval.Stderr);
+            Assert.Equal(2, evalWithoutData.ExitCode);
+            Assert.Contains("give --data", evalWithoutData.Stderr);
         }
         finally
         {
