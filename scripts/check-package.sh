@@ -24,7 +24,7 @@ mkdir -p "$work/toolrestore" && cat > "$work/toolrestore/nuget.config" <<XML
 <configuration><packageSources>$clear<add key="local" value="$packages" /></packageSources></configuration>
 XML
 (cd "$work/toolrestore" && dotnet tool install --tool-path "$work/tools" "${sources[@]}" ResNetSharp.Cli --version "$version")
-"$work/tools/resnet" models resnet1 | head -6
+"$work/tools/resnet" models resnet18
 
 echo "== console project"
 app="$work/app"
