@@ -39,6 +39,36 @@ public sealed class ThirdPartyPreprocessingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Should_Retrieve_Each_Photo_From_Its_Mirror_Image_By_Nearest_Neighbour()
+    {
+        // Given the imported network with its preprocessing, the photos and their left-right mirrors
+        var imported = OnnxImport.Load(ResNet18);
+        using var classifier = new ImageClassifier(imported.Network, imported.EffectiveClassNames, OnnxImport.LoadPreprocessing(Preprocess), hasTrainedClassifier: false);
+        var photos = Photos().Select(ImageDecoder.DecodeFile).ToArray();
+        var mirrors = photos.Select(Mirror).ToArray();
+
+        // When the features of all of them are compared
+        var features = classifier.Features([.. photos, .. mirrors]);
+        var nearest = FeatureFiles.Nearest(features, 1);
+
+        // Then each mirror's nearest neighbour is its own photo
+        for (var i = 0; i < mirrors.Length; i++)
+        {
+            output.WriteLine($"mirror {i}: nearest {nearest[photos.Length + i][0].Index} (cosine {nearest[photos.Length + i][0].Cosine:F3})");
+            Assert.Equal(i, nearest[photos.Length + i][0].Index);
+        }
+    }
+
+    static RgbImage Mirror(RgbImage image)
+    {
+        var pixels = new byte[image.Width * image.Height * 3];
+        for (var y = 0; y < image.Height; y++)
+            for (var x = 0; x < image.Width; x++)
+                for (var c = 0; c < 3; c++) pixels[(y * image.Width + x) * 3 + c] = image[image.Width - 1 - x, y, c];
+        return new RgbImage(image.Width, image.Height, pixels);
+    }
+
+    [Fact]
     public void Should_Give_OnnxRuntime_Features_On_Real_Photos_Through_Our_Own_Path()
     {
         // Given the imported network, its recognised preprocessing, and ONNX Runtime sessions of both graphs
