@@ -30,6 +30,8 @@ static class EvalCommand
         {
             using var trained = PretrainedOption.Open(parse.GetValue(checkpoint), parse.GetValue(pretrained), Devices.Parse(parse.GetValue(device)));
             var (path, model) = (trained.Source, trained.Model);
+            if (trained.Config.Recipe == "imported" && parse.GetValue(data) is null)
+                throw new ArgumentException($"'{path}' was imported from {trained.Config.Data} and has no data set of its own; give --data (an ImageFolder or a .tar.gz of one, or cifar10).");
             var config = trained.Config with
             {
                 Data = parse.GetValue(data) ?? trained.Config.Data,
@@ -38,6 +40,13 @@ static class EvalCommand
             };
             var set = TrainingData.Open(config, trained.Normalization, note => Console.Error.WriteLine($"note: {note}"));
             var json = parse.GetValue(CommonOptions.Json);
+            var testResize = set.TestTransform is CenterCrop { ResizeShorterSide: { } side } ? side : (int?)null;
+            var preprocessing = Interop.ImagePreprocessing.From(set.Normalization, set.TestTransform.Height, testResize ?? set.TestTransform.Height);
+            if (!json) Console.Error.WriteLine($"preprocessing: {preprocessing}");
+            if (trained.Config.UntrainedClassifier)
+                Console.Error.WriteLine("note: this checkpoint has no trained classifier (an imported feature extractor): its errors are those of a random head.");
+            if (set.Test.ClassNames.Count != model.Spec.Classes)
+                Console.Error.WriteLine($"note: the network has {model.Spec.Classes} classes but {set.Description} has {set.Test.ClassNames.Count}; labels are compared by index, so the error is not meaningful unless the classes correspond.");
             var crop = set.TestTransform.Height;
             EvaluationResult result;
             switch (parse.GetValue(protocol))
@@ -72,7 +81,7 @@ static class EvalCommand
                 CommonOptions.WriteJson(new { checkpoint = path, network = model.Spec.Name, data = set.Description, result });
                 return 0;
             }
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(model.Spec.Name)}[/] on {Markup.Escape(set.Description)}");
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(model.Spec.Name)}[/] from {Markup.Escape(path)} on {Markup.Escape(set.Description)}");
             AnsiConsole.MarkupLine($"protocol: {Markup.Escape(result.Protocol)}, {result.Samples:N0} images");
             AnsiConsole.MarkupLine($"top-1 error [bold]{result.Top1Error * 100:0.00}%[/]   top-5 error [bold]{result.Top5Error * 100:0.00}%[/]");
             if (result.ClassNames.Count <= 20)

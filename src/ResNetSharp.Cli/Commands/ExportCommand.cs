@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ResNetSharp.Inference;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using ResNetSharp.Training;
@@ -33,15 +34,8 @@ static class ExportCommand
                 using var network = PretrainedOption.Open(source, released);
                 var (trained, checkpointPath) = (network.Model, network.Source);
                 trained.eval();
-                var n = network.Normalization;
-                var size = network.InputSize;
-                var preprocessing = new ImagePreprocessing
-                {
-                    Mean = n.Mean.Count == 3 ? n.Mean : n.AveragedOverPixels().Mean,
-                    Std = n.Std,
-                    InputSize = size,
-                    Resize = n.Mean.Count == 3 ? $"centre crop {size}" : $"centre crop {size}; the network was trained with a per-pixel mean, given here averaged per channel",
-                };
+                // a per-pixel mean goes into the graph (OnnxExport), so the export computes what the checkpoint computes
+                var preprocessing = network.Preprocessing;
                 var target = parse.GetValue(output)!;
                 OnnxExport.Save(trained, target, new OnnxExportOptions
                 {
@@ -52,6 +46,9 @@ static class ExportCommand
                     ClassNames = network.ClassNames,
                 });
                 Console.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:0.0} MB) from {checkpointPath}: {trained.Spec}");
+                Console.WriteLine($"preprocessing: {preprocessing}{(preprocessing.MeanHeight > 0 ? " (the mean image is subtracted inside the graph; feed it pixels)" : "")}");
+                if (network.Config.UntrainedClassifier)
+                    Console.Error.WriteLine("note: this checkpoint's classifier is untrained (an imported feature extractor): its 'logits' output is meaningless; use 'features'.");
                 return 0;
             }
             if (source is null) throw new ArgumentException("Give a checkpoint, a run folder or a network name to export, or --pretrained <name>.");
@@ -64,6 +61,11 @@ static class ExportCommand
                     throw new InvalidDataException($"{path} holds {report.Loaded} of the {report.Loaded + missing.Count} tensors {net.Spec.Name} needs (missing {string.Join(", ", missing.Take(3))}{(missing.Count > 3 ? ", …" : "")}); " +
                                                    "the ONNX file would hold random weights for the rest. Pass the right weights, or --allow-partial-weights to export anyway.");
                 Console.WriteLine($"loaded {report.Loaded} tensors from {path}; missing {missing.Count}, unexpected {report.Unexpected.Count}");
+                if (missing.Count > 0) Console.Error.WriteLine($"note: {string.Join(", ", missing.Take(5))}{(missing.Count > 5 ? ", ..." : "")} keep their random initialisation.");
+            }
+            else
+            {
+                Console.Error.WriteLine($"note: no --weights: {source} is exported with random He-initialised weights; its outputs mean nothing until trained.");
             }
             net.eval();
             var file = parse.GetValue(output)!;

@@ -31,9 +31,14 @@ static class PredictCommand
                 throw new ArgumentException($"Give a checkpoint ('{inputs[0]}') or --pretrained {released}, not both.");
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);
+            var path = released is null ? Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}")) : $"--pretrained {released}";
             using var classifier = released is null
-                ? ImageClassifier.Load(Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}")), parse.GetValue(device)!)
+                ? ImageClassifier.Load(path, parse.GetValue(device)!)
                 : PretrainedCatalog.Load(released).CreateClassifier(parse.GetValue(device)!);
+            if (!classifier.HasTrainedClassifier)
+                throw new InvalidDataException($"'{path}' has no trained classifier (a feature extractor, e.g. an imported one that ends at the pool). " +
+                                               $"Use 'resnet features {path} <images>' for its features and nearest neighbours, or fine-tune a classifier with 'resnet train --from {path}'.");
+            if (!parse.GetValue(CommonOptions.Json)) Console.Error.WriteLine($"preprocessing: {classifier.Preprocessing}");
             var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));
             if (parse.GetValue(CommonOptions.Json))
             {

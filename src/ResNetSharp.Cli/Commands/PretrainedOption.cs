@@ -1,5 +1,7 @@
 using System.CommandLine;
 using ResNetSharp.Data;
+using ResNetSharp.Inference;
+using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using ResNetSharp.Pretrained;
 using ResNetSharp.Training;
@@ -10,6 +12,9 @@ namespace ResNetSharp.Cli.Commands;
 /// <summary>A trained network with what evaluating, predicting and exporting need, from a checkpoint or a release.</summary>
 sealed record TrainedNetwork(string Source, TrainingConfig Config, Normalization Normalization, IReadOnlyList<string> ClassNames, int InputSize, ResNet Model) : IDisposable
 {
+    /// <summary>The preprocessing the network was trained (or imported) with, as its evaluation applies it to photos.</summary>
+    public ImagePreprocessing Preprocessing => ImagePreprocessing.From(Normalization, InputSize, Config.TestResize ?? ImageClassifier.DefaultResize(InputSize));
+
     public void Dispose() => Model.Dispose();
 }
 

@@ -35,7 +35,7 @@ static class TrainCommand
         [
             Field<string>("--model", "model", "Network name (see 'resnet models')."),
             Field<string>("--data", "data", "cifar10, cifar100, an ImageFolder root (train/ and test/ or val/), or a .tar.gz of one."),
-            Field<string>("--data-dir", "dataDir", "Folder of the CIFAR binaries (or where to download them)."),
+            Field<string>("--data-dir", "dataDir", "An existing folder with the CIFAR binaries (or to download them into)."),
             Field<int>("--iterations", "iterations", "Total mini-batches."),
             Field<int>("--batch-size", "batchSize", "Images per mini-batch."),
             Field<double>("--lr", "learningRate", "Peak learning rate."),
@@ -92,8 +92,12 @@ static class TrainCommand
             var last = result.Metrics.LastOrDefault();
             AnsiConsole.MarkupLine(result.Interrupted
                 ? $"[yellow]interrupted[/]: checkpoint {Markup.Escape(result.LatestCheckpoint)}; continue with [bold]resnet train --resume {Markup.Escape(result.RunDirectory)}[/]"
-                : $"[green]done[/]: test error [bold]{result.FinalTestError * 100:0.00}%[/] (accuracy {(1 - result.FinalTestError) * 100:0.00}%), " +
-                  $"train error {result.FinalTrainError * 100:0.00}%, {last?.Seconds / 60:0.0} min; run folder {Markup.Escape(result.RunDirectory)}");
+                : $"[green]done[/]: test error [bold]{result.FinalTestError * 100:0.00}%[/] (accuracy {(1 - result.FinalTestError) * 100:0.00}%) of the latest checkpoint " +
+                  $"{Markup.Escape(Path.GetFileName(result.LatestCheckpoint))}" +
+                  (result.BestCheckpoint is { } bestFile && result.BestTestError is { } bestError
+                      ? $"; best {bestError * 100:0.00}% in {Markup.Escape(Path.GetFileName(bestFile))} (what eval and predict load for the run folder)"
+                      : "") +
+                  $"; train error {result.FinalTrainError * 100:0.00}%, {last?.Seconds / 60:0.0} min; run folder {Markup.Escape(result.RunDirectory)}");
             return result.Interrupted ? Signals.ExitCode ?? ExitCodes.Interrupted : ExitCodes.Done;
         }));
         return command;

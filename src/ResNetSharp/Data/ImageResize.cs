@@ -9,13 +9,17 @@ namespace ResNetSharp.Data;
 /// </summary>
 public static class ImageResize
 {
-    /// <summary>The size of a <paramref name="width"/>x<paramref name="height"/> image whose shorter side is scaled to <paramref name="side"/>.</summary>
+    /// <summary>
+    /// The size of a <paramref name="width"/>x<paramref name="height"/> image whose shorter side is scaled to
+    /// <paramref name="side"/>; the longer side is truncated, <c>int(side · long / short)</c>, as torchvision's
+    /// <c>Resize(side)</c> computes it, so both sides resize a photo to the same number of pixels.
+    /// </summary>
     public static (int Width, int Height) ShorterSideSize(int width, int height, int side)
     {
         if (side < 1) throw new ArgumentOutOfRangeException(nameof(side), side, "The shorter side must be at least 1 pixel.");
         return width <= height
-            ? (side, Math.Max(1, (int)Math.Round((double)height * side / width)))
-            : (Math.Max(1, (int)Math.Round((double)width * side / height)), side);
+            ? (side, Math.Max(1, (int)((double)side * height / width)))
+            : (Math.Max(1, (int)((double)side * width / height)), side);
     }
 
     /// <summary>Resizes <paramref name="source"/> so that its shorter side is <paramref name="side"/>, keeping the aspect ratio.</summary>

@@ -8,8 +8,9 @@ namespace ResNetSharp.Data;
 /// <summary>
 /// Turns RGB bytes into network input: <c>x = ((pixel + offset) · Scale − Mean) / Std</c>, where
 /// <see cref="Mean"/> is per channel (3 values) or per pixel (the paper's "per-pixel mean subtracted",
-/// 3·H·W values in CHW order), both in input units (after <see cref="Scale"/>). Applied once per batch,
-/// in one pass that also converts HWC bytes to the tensor layout.
+/// 3·H·W values in CHW order), both in input units (after <see cref="Scale"/>) and in the network's channel order
+/// (<see cref="ChannelOrder"/>: channel 0 is blue for BGR). Applied once per batch, in one pass that also converts
+/// HWC RGB bytes to the tensor layout.
 /// </summary>
 public sealed record Normalization
 {
@@ -27,6 +28,9 @@ public sealed record Normalization
 
     /// <summary>Width of a per-pixel mean; 0 for per-channel means.</summary>
     public int MeanWidth { get; init; }
+
+    /// <summary>The channel order the network reads; RGB bytes are reordered to it.</summary>
+    public ChannelOrder ChannelOrder { get; init; } = ChannelOrder.Rgb;
 
     /// <summary>Bytes scaled to [0, 1], nothing subtracted.</summary>
     public static Normalization None { get; } = new();
@@ -82,17 +86,18 @@ public sealed record Normalization
         var t = channelsLast ? empty(count, height, width, 3, ScalarType.Float32) : empty(count, 3, height, width, ScalarType.Float32);
         var output = MemoryMarshal.Cast<byte, float>(t.bytes);
         Span<float> g = [gain[0], gain[1], gain[2]];
+        Span<int> from = ChannelOrder == ChannelOrder.Bgr ? [2, 1, 0] : [0, 1, 2]; // output channel c reads byte from[c]
         Span<float> sampleBias = stackalloc float[3];
         for (var n = 0; n < count; n++)
         {
-            for (var c = 0; c < 3; c++) sampleBias[c] = offsets.IsEmpty ? 0 : offsets[n * 3 + c] * g[c];
+            for (var c = 0; c < 3; c++) sampleBias[c] = offsets.IsEmpty ? 0 : offsets[n * 3 + from[c]] * g[c];
             var src = hwc.Slice(n * plane * 3, plane * 3);
             var dst = output.Slice(n * plane * 3, plane * 3);
             if (channelsLast)
             {
                 for (var p = 0; p < plane; p++)
                     for (var c = 0; c < 3; c++)
-                        dst[p * 3 + c] = src[p * 3 + c] * g[c] + (bias[c * plane + p] + sampleBias[c]);
+                        dst[p * 3 + c] = src[p * 3 + from[c]] * g[c] + (bias[c * plane + p] + sampleBias[c]);
             }
             else
             {
@@ -102,7 +107,8 @@ public sealed record Normalization
                     var bc = bias.AsSpan(c * plane, plane);
                     var dc = dst.Slice(c * plane, plane);
                     var sb = sampleBias[c];
-                    for (var p = 0; p < plane; p++) dc[p] = src[p * 3 + c] * gc + (bc[p] + sb);
+                    var sc = from[c];
+                    for (var p = 0; p < plane; p++) dc[p] = src[p * 3 + sc] * gc + (bc[p] + sb);
                 }
             }
         }

@@ -22,14 +22,15 @@ public sealed record TenCrop(int CropSize = 224, int ResizeShorterSide = 256) : 
 
     /// <summary>
     /// Top-left corners of the five crops of a <paramref name="width"/>x<paramref name="height"/> image:
-    /// four corners, then the centre (offsets rounded down).
+    /// four corners, then the centre at <c>round((side − crop) / 2)</c>, rounded half to even as torchvision's
+    /// <c>CenterCrop</c> does with Python's <c>round</c>.
     /// </summary>
     public static (int Left, int Top)[] CropOffsets(int width, int height, int crop)
     {
         if (crop > width || crop > height)
             throw new InvalidDataException($"A {crop}x{crop} crop does not fit a {width}x{height} image; resize it to a shorter side of at least {crop}.");
         int right = width - crop, bottom = height - crop;
-        return [(0, 0), (right, 0), (0, bottom), (right, bottom), (right / 2, bottom / 2)];
+        return [(0, 0), (right, 0), (0, bottom), (right, bottom), ((int)Math.Round(right / 2.0, MidpointRounding.ToEven), (int)Math.Round(bottom / 2.0, MidpointRounding.ToEven))];
     }
 
     /// <inheritdoc />

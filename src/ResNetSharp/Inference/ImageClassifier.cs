@@ -15,11 +15,15 @@ public sealed record ClassScore(string Class, int Label, double Probability);
 /// <summary>The top classes for one image, or why it could not be read.</summary>
 public sealed record Prediction(string Source, IReadOnlyList<ClassScore> Top, string? Error = null);
 
+/// <summary>The pooled feature vector of one image, or why it could not be read.</summary>
+public sealed record ImageFeatures(string Source, float[] Features, string? Error = null);
+
 /// <summary>
 /// Classifies real images with a trained network: load once, classify many. Photos of any size and mode
-/// (grayscale, CMYK, palette, alpha) become RGB, are resized so the shorter side is the network's view
-/// (scaled like 256 for a 224 crop on ImageNet-sized inputs) and centre-cropped, or 10-cropped; then
-/// normalised as in training. Unreadable files give a <see cref="Prediction"/> with an error, not an exception.
+/// (grayscale, CMYK, palette, alpha) become RGB and go through <see cref="Preprocessing"/>: resized (shorter side),
+/// centre-cropped (or 10-cropped), channels ordered, scaled and normalised as the network was trained. A network
+/// without a trained classifier (an imported feature extractor) gives <see cref="Features"/> only.
+/// Unreadable files give a <see cref="Prediction"/> with an error, not an exception.
 /// </summary>
 public sealed class ImageClassifier : IDisposable
 {
@@ -29,22 +33,39 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>Everything an image goes through before the network (resize, crop, channel order, scale, mean, std).</summary>
+    public ImagePreprocessing Preprocessing { get; }
+
     /// <summary>The normalisation applied to inputs.</summary>
     public Normalization Normalization { get; }
 
     /// <summary>Side of the network input.</summary>
-    public int InputSize { get; }
+    public int InputSize => Preprocessing.InputSize;
 
-    /// <summary>Wraps a network with its class names, normalisation and input size.</summary>
-    public ImageClassifier(ResNet model, IReadOnlyList<string> classNames, Normalization normalization, int inputSize, Device? device = null)
+    /// <summary>False for a feature extractor whose classifier holds no trained weights: <see cref="Classify"/> then refuses.</summary>
+    public bool HasTrainedClassifier { get; }
+
+    /// <summary>Wraps a network with its class names and preprocessing.</summary>
+    public ImageClassifier(ResNet model, IReadOnlyList<string> classNames, ImagePreprocessing preprocessing, Device? device = null, bool hasTrainedClassifier = true)
     {
         this.model = model;
         this.device = device ?? CPU;
         ClassNames = classNames;
-        Normalization = normalization;
-        InputSize = inputSize;
+        Preprocessing = preprocessing.Validate();
+        Normalization = preprocessing.ToNormalization();
+        HasTrainedClassifier = hasTrainedClassifier;
         model.eval();
     }
+
+    /// <summary>Wraps a network with its class names, normalisation and input size (shorter side resized like 256 for a 224 crop).</summary>
+    public ImageClassifier(ResNet model, IReadOnlyList<string> classNames, Normalization normalization, int inputSize, Device? device = null)
+        : this(model, classNames, ImagePreprocessing.From(normalization, inputSize, DefaultResize(inputSize)), device)
+    {
+    }
+
+    // The view when nothing is recorded: small (CIFAR-sized) inputs are not upscaled beyond the crop; larger ones keep 256:224.
+    /// <summary>The shorter side a photo is resized to before the centre crop when nothing else is stated (256 for 224, none for CIFAR sizes).</summary>
+    public static int DefaultResize(int inputSize) => inputSize <= 64 ? inputSize : (int)Math.Round(inputSize * 256 / 224.0);
 
     /// <summary>
     /// Loads a training checkpoint (.ckpt, or a run folder) with everything needed to classify, or an ONNX
@@ -56,51 +77,102 @@ public sealed class ImageClassifier : IDisposable
         if (checkpointPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return FromOnnx(checkpointPath, Devices.Parse(device));
         using var checkpoint = Checkpoint.Load(checkpointPath);
         var dev = Devices.Parse(device);
-        var size = checkpoint.Normalization.MeanHeight > 0 ? checkpoint.Normalization.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
-        return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, checkpoint.Normalization, size, dev);
+        return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, PreprocessingOf(checkpoint), dev, !checkpoint.Config.UntrainedClassifier);
+    }
+
+    /// <summary>The preprocessing a checkpoint's network was trained (or imported) with, as its evaluation applies it to photos.</summary>
+    public static ImagePreprocessing PreprocessingOf(Checkpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        var n = checkpoint.Normalization;
+        var size = n.MeanHeight > 0 ? n.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
+        return ImagePreprocessing.From(n, size, checkpoint.Config.TestResize ?? DefaultResize(size));
     }
 
     static ImageClassifier FromOnnx(string path, Device device)
     {
         var imported = OnnxImport.Load(path);
-        if (!imported.OutputIsLogits)
-        {
-            imported.Network.Dispose();
-            throw new InvalidDataException($"'{path}' ends at the pooled features and has no classifier to predict with. " +
-                                           "Import it ('resnet import') and fine-tune a classifier ('resnet train --from').");
-        }
-        var pre = imported.EffectivePreprocessing;
         imported.Network.to(device);
-        return new ImageClassifier(imported.Network, imported.EffectiveClassNames, pre.ToNormalization(), pre.InputSize, device);
+        return new ImageClassifier(imported.Network, imported.EffectiveClassNames, imported.EffectivePreprocessing, device, imported.OutputIsLogits);
     }
 
     /// <summary>The view of a photo the network sees: shorter side resized, centre crop (or 10 crops).</summary>
     public IImageTransform View(bool tenCrop)
     {
-        var resize = InputSize <= 64 ? InputSize : (int)Math.Round(InputSize * 256 / 224.0);
+        var resize = Preprocessing.EffectiveResize;
         return tenCrop ? new TenCrop(InputSize, resize) : new CenterCrop(InputSize, resize);
+    }
+
+    /// <summary>The pooled features [FeatureSize] of each image file (folders expanded), <paramref name="batchSize"/> at a time; unreadable files carry an error.</summary>
+    public IReadOnlyList<ImageFeatures> FeaturesOfFiles(IEnumerable<string> paths, int batchSize = 32)
+    {
+        var files = paths.SelectMany(Expand).ToArray();
+        var results = new ImageFeatures[files.Length];
+        for (var start = 0; start < files.Length; start += batchSize)
+        {
+            var chunk = Enumerable.Range(start, Math.Min(batchSize, files.Length - start)).ToArray();
+            var decoded = Decode(files, chunk);
+            var good = Enumerable.Range(0, chunk.Length).Where(i => decoded[i].Error is null).ToArray();
+            foreach (var i in Enumerable.Range(0, chunk.Length).Except(good)) results[chunk[i]] = new ImageFeatures(files[chunk[i]], [], decoded[i].Error);
+            if (good.Length == 0) continue;
+            var features = Features(good.Select(i => decoded[i].Image).ToArray());
+            for (var j = 0; j < good.Length; j++) results[chunk[good[j]]] = new ImageFeatures(files[chunk[good[j]]], features[j]);
+        }
+        return results;
+    }
+
+    /// <summary>The pooled features (the input of the classifier, <see cref="ResNet.ForwardFeatures"/>) of each image's centre view.</summary>
+    public float[][] Features(IReadOnlyList<RgbImage> images)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = Input(images, View(tenCrop: false));
+        var features = model.ForwardFeatures(input).cpu();
+        var size = (int)features.shape[1];
+        var values = features.data<float>().ToArray();
+        return [.. Enumerable.Range(0, images.Count).Select(i => values.AsSpan(i * size, size).ToArray())];
+    }
+
+    Tensor Input(IReadOnlyList<RgbImage> images, IImageTransform view)
+    {
+        var pixels = view.Height * view.Width * 3;
+        var bytes = new byte[images.Count * view.Views * pixels];
+        var offsets = new float[images.Count * view.Views * 3];
+        for (var i = 0; i < images.Count; i++)
+        {
+            var random = SampleRandom.For(0, 0, i); // evaluation views use no randomness
+            view.Apply(images[i], ref random, bytes.AsSpan(i * view.Views * pixels, view.Views * pixels), offsets.AsSpan(i * view.Views * 3, view.Views * 3));
+        }
+        return Normalization.ToTensor(bytes, images.Count * view.Views, view.Height, view.Width, offsets).to(device);
+    }
+
+    static (RgbImage Image, string? Error)[] Decode(string[] files, int[] chunk)
+    {
+        var decoded = new (RgbImage Image, string? Error)[chunk.Length];
+        Parallel.For(0, chunk.Length, i =>
+        {
+            try
+            {
+                decoded[i] = (ImageDecoder.DecodeFile(files[chunk[i]]), null);
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
+            {
+                decoded[i] = (default, e.Message);
+            }
+        });
+        return decoded;
     }
 
     /// <summary>Classifies image files (folders are expanded to the images inside), <paramref name="batchSize"/> at a time.</summary>
     public IReadOnlyList<Prediction> ClassifyFiles(IEnumerable<string> paths, int topK = 5, bool tenCrop = false, int batchSize = 32)
     {
+        RequireClassifier();
         var files = paths.SelectMany(Expand).ToArray();
         var results = new Prediction[files.Length];
         for (var start = 0; start < files.Length; start += batchSize)
         {
             var chunk = Enumerable.Range(start, Math.Min(batchSize, files.Length - start)).ToArray();
-            var decoded = new (RgbImage Image, string? Error)[chunk.Length];
-            Parallel.For(0, chunk.Length, i =>
-            {
-                try
-                {
-                    decoded[i] = (ImageDecoder.DecodeFile(files[chunk[i]]), null);
-                }
-                catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ArgumentException)
-                {
-                    decoded[i] = (default, e.Message);
-                }
-            });
+            var decoded = Decode(files, chunk);
             var good = Enumerable.Range(0, chunk.Length).Where(i => decoded[i].Error is null).ToArray();
             foreach (var i in Enumerable.Range(0, chunk.Length).Except(good)) results[chunk[i]] = new Prediction(files[chunk[i]], [], decoded[i].Error);
             if (good.Length == 0) continue;
@@ -114,18 +186,11 @@ public sealed class ImageClassifier : IDisposable
     public IReadOnlyList<IReadOnlyList<ClassScore>> Classify(IReadOnlyList<RgbImage> images, int topK = 5, bool tenCrop = false)
     {
         if (topK < 1) throw new ArgumentOutOfRangeException(nameof(topK), topK, "topK must be at least 1.");
+        RequireClassifier();
         var view = View(tenCrop);
-        var pixels = view.Height * view.Width * 3;
-        var bytes = new byte[images.Count * view.Views * pixels];
-        var offsets = new float[images.Count * view.Views * 3];
-        for (var i = 0; i < images.Count; i++)
-        {
-            var random = SampleRandom.For(0, 0, i); // evaluation views use no randomness
-            view.Apply(images[i], ref random, bytes.AsSpan(i * view.Views * pixels, view.Views * pixels), offsets.AsSpan(i * view.Views * 3, view.Views * 3));
-        }
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var input = Normalization.ToTensor(bytes, images.Count * view.Views, view.Height, view.Width, offsets).to(device);
+        var input = Input(images, view);
         var logits = model.call(input);
         if (!logits.isfinite().all().item<bool>()) throw Evaluator.NonFinite(1, 1);
         var probabilities = logits.softmax(1).reshape(images.Count, view.Views, -1).mean([1]).cpu();
@@ -137,6 +202,13 @@ public sealed class ImageClassifier : IDisposable
             .Select(i => (IReadOnlyList<ClassScore>)Enumerable.Range(0, (int)k)
                 .Select(j => new ClassScore(Name(labels[i * k + j]), (int)labels[i * k + j], p[i * k + j])).ToArray())
             .ToArray();
+    }
+
+    void RequireClassifier()
+    {
+        if (!HasTrainedClassifier)
+            throw new InvalidOperationException("This network has no trained classifier (it is a feature extractor, e.g. an imported one that ends at the pool). " +
+                                                "Use its features ('resnet features', ImageClassifier.Features), or fine-tune a classifier with 'resnet train --from'.");
     }
 
     string Name(long label) => label < ClassNames.Count ? ClassNames[(int)label] : $"class {label}";

@@ -24,7 +24,11 @@ public static class OnnxExport
 
     // metadata_props keys that OnnxImport reads back
     internal const string MeanKey = "preprocessing.mean", StdKey = "preprocessing.std", InputSizeKey = "preprocessing.input_size",
-        ResizeKey = "preprocessing.resize", ClassNamesKey = "class_names";
+        ResizeKey = "preprocessing.resize_shorter_side", PixelRangeKey = "preprocessing.pixel_range", ChannelOrderKey = "preprocessing.channel_order",
+        ClassNamesKey = "class_names";
+
+    // The graph's own input when a per-pixel mean image is subtracted inside it.
+    const string RawInput = "pixels";
 
     /// <summary>Writes <paramref name="net"/> (eval-mode semantics) to <paramref name="path"/>.</summary>
     public static void Save(ResNet net, string path, OnnxExportOptions? options = null)
@@ -52,15 +56,22 @@ public static class OnnxExport
             throw new ArgumentException($"{names.Count} class names were given but {spec.Name} has {spec.Classes} classes; give one name per class.");
         if (options.InputSize is < 1) throw new ArgumentException($"Input size must be positive (got {options.InputSize}).");
 
+        var pre = (options.Preprocessing ?? ImagePreprocessing.ConventionFor(spec.Stem)).Validate();
+        var meanImage = pre.MeanHeight > 0;
+        if (meanImage && options.InputSize is { } fixedSize && fixedSize != pre.MeanHeight)
+            throw new ArgumentException($"The network subtracts a {pre.MeanWidth}x{pre.MeanHeight} mean image, so its input is {pre.MeanHeight}x{pre.MeanHeight}; --input {fixedSize} cannot be exported.");
+        var inputSize = meanImage ? pre.MeanHeight : options.InputSize;
+
         var graph = InferenceGraph.From(net);
         if (options.FoldBatchNorm) graph = BatchNormFolding.Fold(graph);
         var writer = new GraphWriter();
+        if (meanImage) writer.WriteMeanImage(RawInput, InferenceGraph.Input, pre);
         foreach (var op in graph.Ops) writer.Write(op);
 
         var g = writer.Graph;
         g.Name = spec.Name;
-        object height = options.InputSize is { } size ? size : "height", width = options.InputSize is { } w ? w : "width";
-        g.Input.Add(Value(InferenceGraph.Input, "batch", 3, height, width));
+        object height = inputSize is { } size ? size : "height", width = inputSize is { } w ? w : "width";
+        g.Input.Add(Value(meanImage ? RawInput : InferenceGraph.Input, "batch", 3, height, width));
         g.Output.Add(Value(InferenceGraph.Logits, "batch", spec.Classes));
         g.Output.Add(Value(InferenceGraph.Features, "batch", spec.FeatureSize));
 
@@ -73,21 +84,30 @@ public static class OnnxExport
             Graph = g,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = options.Opset });
-        foreach (var (key, value) in Metadata(spec, options)) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
+        foreach (var (key, value) in Metadata(spec, options, pre, inputSize)) model.MetadataProps.Add(new StringStringEntryProto { Key = key, Value = value });
         return model;
     }
 
-    static IEnumerable<(string, string)> Metadata(NetworkSpec spec, OnnxExportOptions options)
+    static IEnumerable<(string, string)> Metadata(NetworkSpec spec, OnnxExportOptions options, ImagePreprocessing pre, int? inputSize)
     {
-        var pre = options.Preprocessing ?? ImagePreprocessing.ConventionFor(spec.Stem);
         static string List(IEnumerable<float> v) => string.Join(",", v.Select(x => x.ToString("R", CultureInfo.InvariantCulture)));
+        static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var order = pre.ChannelOrder.ToString().ToUpperInvariant();
+        var meanImage = pre.MeanHeight > 0;
         yield return (SpecKey, JsonSerializer.Serialize(spec, SpecJson.Options));
         yield return ("resnetsharp.bn_folded", options.FoldBatchNorm ? "true" : "false");
-        yield return ("preprocessing.layout", "NCHW, RGB, float32 scaled to [0, 1], then (x - mean) / std per channel");
-        yield return (MeanKey, List(pre.Mean));
-        yield return (StdKey, List(pre.Std));
-        yield return (InputSizeKey, (options.InputSize ?? pre.InputSize).ToString(CultureInfo.InvariantCulture));
-        if (pre.Resize is { } resize) yield return (ResizeKey, resize);
+        yield return ("preprocessing.layout", meanImage
+            ? $"NCHW, {order}, float32 pixels in [0, {F(pre.PixelRange)}]; the {pre.MeanWidth}x{pre.MeanHeight} per-pixel mean image and the std are applied inside the graph"
+            : $"NCHW, {order}, float32 pixels in [0, {F(pre.PixelRange)}], then (x - mean) / std per channel");
+        yield return ("preprocessing.description", (meanImage ? pre with { Mean = [0f, 0f, 0f], Std = [1f, 1f, 1f], MeanHeight = 0, MeanWidth = 0 } : pre) + (meanImage ? " (the mean image is inside the graph)" : ""));
+        yield return (ChannelOrderKey, order);
+        yield return (PixelRangeKey, F(pre.PixelRange));
+        // with the mean image in the graph the consumer subtracts nothing
+        yield return (MeanKey, meanImage ? "0,0,0" : List(pre.Mean));
+        yield return (StdKey, meanImage ? "1,1,1" : List(pre.Std));
+        yield return (InputSizeKey, (inputSize ?? pre.InputSize).ToString(CultureInfo.InvariantCulture));
+        yield return (ResizeKey, pre.EffectiveResize.ToString(CultureInfo.InvariantCulture));
+        yield return ("preprocessing.crop", $"centre {(inputSize ?? pre.InputSize).ToString(CultureInfo.InvariantCulture)}, offset round((side - crop) / 2) half to even, as torchvision's CenterCrop");
         if (options.ClassNames is { } names) yield return (ClassNamesKey, JsonSerializer.Serialize(names));
     }
 
@@ -106,6 +126,15 @@ public static class OnnxExport
     sealed class GraphWriter
     {
         public GraphProto Graph { get; } = new();
+
+        /// <summary>(<paramref name="input"/> − mean image) / std, written to <paramref name="output"/>: a per-pixel mean the consumer cannot apply by channel.</summary>
+        public void WriteMeanImage(string input, string output, ImagePreprocessing pre)
+        {
+            var centred = pre.Std.All(v => v == 1f) ? output : output + ".centred";
+            Node("Sub", centred, [input, Initializer("preprocessing.mean_image", new WeightData([1, 3, pre.MeanHeight, pre.MeanWidth], [.. pre.Mean]))]);
+            if (centred != output)
+                Node("Div", output, [centred, Initializer("preprocessing.std", new WeightData([1, 3, 1, 1], [.. pre.Std]))]);
+        }
 
         public void Write(GraphOp op)
         {

@@ -27,6 +27,17 @@ public static class OnnxImport
         return FromBytes(File.ReadAllBytes(path), Path.GetFileNameWithoutExtension(path));
     }
 
+    /// <summary>
+    /// Reads a separate preprocessing graph (e.g. ML.NET's <c>ResNetPreprocess.onnx</c>: RGB→BGR, minus a mean image)
+    /// whose input holds pixels in [0, <paramref name="inputRange"/>]; see <see cref="ImagePreprocessing"/>.
+    /// </summary>
+    public static ImagePreprocessing LoadPreprocessing(string path, float inputRange = 255f)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        if (!File.Exists(path)) throw new FileNotFoundException($"No preprocessing ONNX file at '{path}'. Check the path.", path);
+        return PreprocessingGraph.Read(File.ReadAllBytes(path), Path.GetFileName(path), inputRange);
+    }
+
     /// <summary>Reads a serialized ONNX model.</summary>
     public static OnnxImportResult FromBytes(byte[] model, string name = "imported")
     {
@@ -41,9 +52,15 @@ public static class OnnxImport
             throw new InvalidDataException($"'{name}' is not an ONNX model ({e.Message}). Give a .onnx file.", e);
         }
         if (proto.Graph is null || proto.Graph.Node.Count == 0) throw new InvalidDataException($"'{name}' has no graph nodes; it is not an ONNX model of a network.");
-        var result = new Reader(proto.Graph).Read(name);
         var metadata = proto.MetadataProps.GroupBy(p => p.Key).ToDictionary(g => g.Key, g => g.Last().Value);
-        return result with { Preprocessing = ReadPreprocessing(metadata), ClassNames = ReadClassNames(metadata, result.Spec.Classes) };
+        var recorded = ReadPreprocessing(metadata);
+        // a mean image (and std) in front of the first convolution, as our export writes a per-pixel mean, is preprocessing
+        var (graph, inGraph) = PreprocessingGraph.Strip(proto.Graph, name, recorded?.PixelRange ?? 1f);
+        var result = new Reader(graph).Read(name);
+        var pre = inGraph is null ? recorded
+            : inGraph with { ChannelOrder = recorded?.ChannelOrder ?? inGraph.ChannelOrder, ResizeShorterSide = recorded?.ResizeShorterSide };
+        var notes = inGraph is null ? result.Notes : [.. result.Notes, $"the graph starts with preprocessing ({inGraph}); it is applied by our loaders instead"];
+        return result with { Notes = notes, Preprocessing = pre, ClassNames = ReadClassNames(metadata, result.Spec.Classes) };
     }
 
     // Our exports record preprocessing and classes in metadata_props (OnnxExport.Metadata); other tools' files
@@ -59,10 +76,21 @@ public static class OnnxImport
                 if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i])) return null;
             return values.Length == 3 ? values : null;
         }
+        static int? Int(string? text) => int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0 ? v : null;
         if (Floats(metadata.GetValueOrDefault(OnnxExport.MeanKey)) is not { } mean || Floats(metadata.GetValueOrDefault(OnnxExport.StdKey)) is not { } std)
             return null;
-        var size = int.TryParse(metadata.GetValueOrDefault(OnnxExport.InputSizeKey), NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) && s > 0 ? s : 224;
-        return new ImagePreprocessing { Mean = mean, Std = std, InputSize = size, Resize = metadata.GetValueOrDefault(OnnxExport.ResizeKey) };
+        var range = float.TryParse(metadata.GetValueOrDefault(OnnxExport.PixelRangeKey), NumberStyles.Float, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : 1f;
+        var order = metadata.GetValueOrDefault(OnnxExport.ChannelOrderKey) is { } o && o.Equals("BGR", StringComparison.OrdinalIgnoreCase) ? Data.ChannelOrder.Bgr : Data.ChannelOrder.Rgb;
+        var size = Int(metadata.GetValueOrDefault(OnnxExport.InputSizeKey)) ?? 224;
+        return new ImagePreprocessing
+        {
+            Mean = mean,
+            Std = std,
+            InputSize = size,
+            PixelRange = range,
+            ChannelOrder = order,
+            ResizeShorterSide = Int(metadata.GetValueOrDefault(OnnxExport.ResizeKey)) is { } side && side >= size ? side : null,
+        };
     }
 
     static string[]? ReadClassNames(Dictionary<string, string> metadata, int classes)

@@ -130,6 +130,7 @@ public sealed class ResNet : Module<Tensor, Tensor>
         var dtype = ((Linear)fc).weight!.dtype;
         fc.Dispose();
         fc = Linear(Spec.FeatureSize, classes).to(device, dtype);
+        _internal_submodules.Remove("fc"); // register_module refuses a name that is already registered
         register_module("fc", fc);
         Spec = Spec with { Classes = classes };
     }

@@ -158,11 +158,11 @@ public static class TorchRuntime
         if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string searchDirs)
             candidates.AddRange(searchDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries));
         var rid = RuntimeInformation.RuntimeIdentifier.StartsWith("linux-arm64", StringComparison.Ordinal) ? "linux-arm64" : "linux-x64";
-        foreach (var baseDir in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? "" })
-        {
-            candidates.Add(baseDir);
-            candidates.Add(Path.Combine(baseDir, "runtimes", rid, "native"));
-        }
+        // AppContext.BaseDirectory, not Assembly.Location: the latter is empty in single-file apps. Natives sit beside the
+        // program when a runtime identifier flattens them (dotnet build -r, publish), else under runtimes/<rid>/native.
+        var baseDir = AppContext.BaseDirectory;
+        candidates.Add(baseDir);
+        candidates.Add(Path.Combine(baseDir, "runtimes", rid, "native"));
         return candidates.FirstOrDefault(d => File.Exists(Path.Combine(d, ShimFile)) && File.Exists(Path.Combine(d, "libtorch.so")));
     }
 

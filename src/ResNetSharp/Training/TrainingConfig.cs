@@ -36,6 +36,15 @@ public sealed record TrainingConfig
     public int? CropSize { get; init; }
 
     /// <summary>
+    /// Shorter side the test view resizes an image to before its centre crop; null follows the augmentation (none for
+    /// cifar/none, CropSize·256/224 for imagenet). Imported models record their own (e.g. 256 for torchvision's, 224 for ML.NET's).
+    /// </summary>
+    public int? TestResize { get; init; }
+
+    /// <summary>True when the checkpoint's classifier holds no trained weights (an imported feature extractor): predict refuses it, features works.</summary>
+    public bool UntrainedClassifier { get; init; }
+
+    /// <summary>
     /// Progressive resizing (not in the paper): train on batches downscaled to each phase's side until its fraction of
     /// the iterations, then on the full crop. Empty (the default) trains at full size throughout.
     /// </summary>
@@ -142,6 +151,7 @@ public sealed record TrainingConfig
         if (LearningRate <= 0) throw new ArgumentException($"learningRate must be positive (got {LearningRate}).");
         if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"labelSmoothing must be in [0, 1) (got {LabelSmoothing}).");
         if (Milestones.Any(m => m < 0)) throw new ArgumentException("milestones must not be negative.");
+        if (TestResize is { } resize && resize < (CropSize ?? 1)) throw new ArgumentException($"testResize {resize} is smaller than the {CropSize}-pixel crop.");
         if (CropSize is < 8) throw new ArgumentException($"cropSize must be at least 8 pixels (got {CropSize}); leave it unset for the augmentation's own size.");
         Training.ProgressiveResize.Validate(ProgressiveResize);
         if (CropSize is { } crop && ProgressiveResize.FirstOrDefault(p => p.Side > crop) is { } big)

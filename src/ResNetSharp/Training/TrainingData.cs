@@ -70,6 +70,10 @@ public sealed record TrainingData(
         if (name.Equals("cifar10", StringComparison.OrdinalIgnoreCase) || name.Equals("cifar100", StringComparison.OrdinalIgnoreCase))
         {
             var kind = name.Equals("cifar10", StringComparison.OrdinalIgnoreCase) ? CifarKind.Cifar10 : CifarKind.Cifar100;
+            // a folder the user named must exist: falling back to the embedded sample would hide the typo
+            if (config.DataDir is { Length: > 0 } dataDir && !Directory.Exists(dataDir))
+                throw new DirectoryNotFoundException($"--data-dir '{dataDir}' was not found. Give the folder holding the CIFAR binaries " +
+                                                     "(cifar-10-batches-bin/ or its files), or leave --data-dir out to use the cache (and the embedded sample when offline).");
             var options = new CifarOptions { DataDirectory = config.DataDir };
             try
             {
@@ -87,6 +91,9 @@ public sealed record TrainingData(
         if (File.Exists(name) && (name.EndsWith(".tar.gz", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".tgz", StringComparison.OrdinalIgnoreCase)))
             return OpenFolder(ArchiveCache.Unpack(name), $"ImageFolder archive {Path.GetFileName(name)}");
         if (Directory.Exists(name)) return OpenFolder(name, $"ImageFolder {name}");
+        if (!File.Exists(name))
+            throw new DirectoryNotFoundException($"Data '{name}' was not found: no such folder or file. Check the path; --data takes cifar10, cifar100, " +
+                                                 "an ImageFolder root (train/ and test/ or val/ inside, one sub-folder per class) or a .tar.gz of one.");
         throw new DirectoryNotFoundException(
             $"Data '{name}' is neither cifar10/cifar100, an ImageFolder folder, nor a .tar.gz of one. " +
             "Pass --data cifar10 (with --data-dir), --data /path/to/imagenet (with train/ and val/ inside), or --data archive.tar.gz.");
@@ -162,7 +169,8 @@ public sealed record TrainingData(
         var crop = config.CropSize ?? (config.Augmentation.StartsWith("imagenet", StringComparison.Ordinal) ? 224 : Math.Min(sample.Width, sample.Height));
         // Test views follow the paper: CIFAR tests on the original image (its centre crop when --crop is
         // smaller); ImageNet on a centre crop of the image resized to shorter side 256 (scaled with the crop).
-        IImageTransform test = config.Augmentation is "cifar" or "none"
+        IImageTransform test = config.TestResize is { } resize ? new CenterCrop(crop, resize)
+            : config.Augmentation is "cifar" or "none"
             ? (crop == sample.Width && crop == sample.Height ? new OriginalImage(crop, crop) : new CenterCrop(crop, ResizeShorterSide: null))
             : new CenterCrop(crop, (int)Math.Round(crop * 256 / 224.0));
         IImageTransform augment = config.Augmentation switch

@@ -11,4 +11,8 @@ public sealed record TrainingResult(
     double FinalTrainError,
     string LatestCheckpoint,
     string? BestCheckpoint,
-    bool Interrupted);
+    bool Interrupted)
+{
+    /// <summary>The lowest test (or validation) error evaluated during the run, the one <see cref="BestCheckpoint"/> holds; null when never evaluated.</summary>
+    public double? BestTestError { get; init; }
+}

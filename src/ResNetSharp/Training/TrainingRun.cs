@@ -340,7 +340,8 @@ public static class TrainingRun
         }
         plots.TryWrite(rows);
         return new TrainingResult(runDirectory, rows, progress.LastError, rows.LastOrDefault(r => !double.IsNaN(r.TrainError))?.TrainError ?? double.NaN,
-            latest, File.Exists(best) ? best : null, interrupted);
+            latest, File.Exists(best) ? best : null, interrupted)
+        { BestTestError = progress.BestError };
     }
 
     static void WriteConfig(string runDirectory, TrainingConfig config) =>

@@ -25,6 +25,9 @@ public sealed class TrainEvalPredictCommandsTests
         // Then each succeeds and reports what it did
         Assert.True(train.ExitCode == 0, train.Stdout + train.Stderr);
         Assert.Contains("done: test error", train.Stdout);
+        var doneLine = System.Text.RegularExpressions.Regex.Replace(train.Stdout, @"\s+", " ");
+        Assert.Contains("of the latest checkpoint latest.ckpt", doneLine); // which checkpoint the number belongs to
+        Assert.Contains("in best.ckpt (what eval and predict load for the run folder)", doneLine);
         var resolved = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "config.json"))).RootElement;
         Assert.Equal("resnet8", resolved.GetProperty("model").GetString());
         Assert.Equal(6, resolved.GetProperty("iterations").GetInt32()); // the flag beat the file
@@ -32,6 +35,7 @@ public sealed class TrainEvalPredictCommandsTests
         Assert.True(eval.ExitCode == 0, eval.Stderr);
         var result = JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("result");
         Assert.Equal(16, result.GetProperty("samples").GetInt32());
+        Assert.EndsWith("best.ckpt", JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("checkpoint").GetString());
         Assert.InRange(result.GetProperty("top1Error").GetDouble(), 0, 1);
         Assert.StartsWith("single view", result.GetProperty("protocol").GetString());
         Assert.True(flip.ExitCode == 0, flip.Stderr);

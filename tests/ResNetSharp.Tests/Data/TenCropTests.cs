@@ -27,10 +27,10 @@ public sealed class TenCropTests
         // When the ten views are produced
         tenCrop.Apply(image, ref random, views, new float[30]);
 
-        // Then view v is the crop of the resized image (27x20) at the v-th offset, flipped for v ≥ 5
+        // Then view v is the crop of the resized image (26x20: 40·20/30 = 26.7, truncated as torchvision does) at the v-th offset, flipped for v ≥ 5
         var resized = ImageResize.ResizeShorterSide(image, 20);
-        Assert.Equal((27, 20), (resized.Width, resized.Height));
-        var offsets = TenCrop.CropOffsets(27, 20, 16);
+        Assert.Equal((26, 20), (resized.Width, resized.Height));
+        var offsets = TenCrop.CropOffsets(26, 20, 16);
         for (var v = 0; v < 10; v++)
         {
             var (left, top) = offsets[v % 5];
@@ -54,9 +54,9 @@ public sealed class TenCropTests
         // When the multi-scale views are made
         var views = MultiScale.Views(image).ToList();
 
-        // Then the shorter sides are {224, 256, 384, 480, 640} with the aspect ratio kept
+        // Then the shorter sides are {224, 256, 384, 480, 640}, the longer ones 4/3 of them truncated as torchvision does (298.7 → 298)
         Assert.Equal([224, 256, 384, 480, 640], views.Select(v => v.Image.Height));
-        Assert.Equal([299, 341, 512, 640, 853], views.Select(v => v.Image.Width));
+        Assert.Equal([298, 341, 512, 640, 853], views.Select(v => v.Image.Width));
     }
 
     [Fact]
