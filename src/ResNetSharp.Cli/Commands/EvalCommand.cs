@@ -42,7 +42,7 @@ static class EvalCommand
             var json = parse.GetValue(CommonOptions.Json);
             var testResize = set.TestTransform is CenterCrop { ResizeShorterSide: { } side } ? side : (int?)null;
             var preprocessing = Interop.ImagePreprocessing.From(set.Normalization, set.TestTransform.Height, testResize ?? set.TestTransform.Height);
-            if (!json) Console.Error.WriteLine($"preprocessing: {preprocessing}");
+            if (!json) Console.Error.WriteLine($"note: preprocessing: {preprocessing}");
             if (trained.Config.UntrainedClassifier)
                 Console.Error.WriteLine("note: this checkpoint has no trained classifier (an imported feature extractor): its errors are those of a random head.");
             if (set.Test.ClassNames.Count != model.Spec.Classes)

@@ -34,7 +34,7 @@ static class FeaturesCommand
             if (target is not null && !target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"--out '{target}' must end in .npy or .csv.");
             using var classifier = ImageClassifier.Load(path, parse.GetValue(device)!);
-            Console.Error.WriteLine($"preprocessing: {classifier.Preprocessing}");
+            Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
             var all = classifier.FeaturesOfFiles(inputs);
             foreach (var bad in all.Where(f => f.Error is not null)) Console.Error.WriteLine($"unreadable: {bad.Source}: {bad.Error}");
             var good = all.Where(f => f.Error is null).ToList();

@@ -38,7 +38,7 @@ static class PredictCommand
             if (!classifier.HasTrainedClassifier)
                 throw new InvalidDataException($"'{path}' has no trained classifier (a feature extractor, e.g. an imported one that ends at the pool). " +
                                                $"Use 'resnet features {path} <images>' for its features and nearest neighbours, or fine-tune a classifier with 'resnet train --from {path}'.");
-            if (!parse.GetValue(CommonOptions.Json)) Console.Error.WriteLine($"preprocessing: {classifier.Preprocessing}");
+            if (!parse.GetValue(CommonOptions.Json)) Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
             var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));
             if (parse.GetValue(CommonOptions.Json))
             {
