@@ -91,14 +91,16 @@ static class ReproduceCommand
             ? TrainingRun.Resume(runDirectory, observer, ct)
             : TrainingRun.Run(config, runDirectory, observer, ct);
 
-    // The claims about training error rest on this: the final weights in eval mode on the first N training images, test view.
+    // The claims about training error rest on this: the final weights in eval mode on N evenly spaced training images, test view.
     static RunMeasurement MeasureFinal(TrainingConfig config, TrainingResult result, int images)
     {
         var clock = Stopwatch.StartNew();
         using var checkpoint = Checkpoint.Load(result.LatestCheckpoint);
         using var model = checkpoint.CreateModel();
         var data = TrainingData.Open(checkpoint.Config, checkpoint.Normalization);
-        var subset = new Subset(data.Train, [.. Enumerable.Range(0, Math.Min(images, data.Train.Count))]);
+        // evenly spaced over the training set: an ImageFolder lists its images class by class, so the first N would be one class
+        var n = Math.Min(images, data.Train.Count);
+        var subset = new Subset(data.Train, [.. Enumerable.Range(0, n).Select(i => (int)((long)i * data.Train.Count / n))]);
         var loader = new DataLoader(subset, data.TestTransform, new DataLoaderOptions
         {
             BatchSize = 500,

@@ -35,8 +35,8 @@ public sealed record ReproduceOptions
     public bool ZeroInitResidual { get; init; }
 
     /// <summary>
-    /// Training images the final training error is measured on after training (eval mode, no augmentation, the first N
-    /// of the training set): the claims about training error rest on it. 10,000 gives a standard error below 0.5%.
+    /// Training images the final training error is measured on after training (eval mode, no augmentation, N evenly
+    /// spaced over the training set): the claims about training error rest on it. 10,000 gives a standard error below 0.5%.
     /// </summary>
     public int TrainMeasureImages { get; init; } = 10_000;
 

@@ -145,7 +145,7 @@ public static class Experiments
             : ", each residual unit's last BN scale starts at zero (not the paper's init)";
 
     static string MeasuredText(ReproduceOptions o, int? testImages) =>
-        $"final training error measured after training in eval mode on the first {o.TrainMeasureImages:N0} training images (no augmentation); " +
+        $"final training error measured after training in eval mode on {o.TrainMeasureImages:N0} evenly spaced training images (no augmentation); " +
         $"test error: the last evaluation, over the whole test set{(testImages is { } n ? $" ({n:N0})" : "")}";
 
     // The data's name without the machine's folders ("cifar10", "cifar-10-jpeg.tar.gz").

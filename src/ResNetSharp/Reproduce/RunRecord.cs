@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ResNetSharp.Models;
 using ResNetSharp.Training;
 
@@ -7,7 +8,7 @@ namespace ResNetSharp.Reproduce;
 
 /// <summary>
 /// A trained run's final training error measured after training, in eval mode (BN running statistics, no augmentation),
-/// on a fixed set of <see cref="TrainImages"/> training images; <see cref="TestImages"/> is the size of the test set the
+/// on a fixed set of <see cref="TrainImages"/> training images (the CLI takes them evenly spaced over the training set); <see cref="TestImages"/> is the size of the test set the
 /// run's final test error was measured on, <see cref="Classes"/> the data's (chance is 1 − 1/classes).
 /// <see cref="Seconds"/> is the wall time of this measurement.
 /// </summary>
@@ -23,6 +24,7 @@ public sealed record RateChange(long Iteration, double LearningRate);
 public sealed record RunRecord(IReadOnlyList<RateChange> Rates, IReadOnlyList<string> Notes, double TrainingSeconds, RunMeasurement? Measurement)
 {
     /// <summary>The notices that say a faster memory layout was not used.</summary>
+    [JsonIgnore]
     public IReadOnlyList<string> LayoutFallbacks => [.. Notes.Where(n => n.Contains("plain layout", StringComparison.Ordinal))];
 
     /// <summary>

@@ -82,7 +82,7 @@ public sealed class ExperimentsTests
         Assert.All(plan.Runs, r => Assert.Equal(32, r.Config.EvalEvery));
         Assert.Contains("evaluated once, at the end", plan.Protocol.Schedule);
         Assert.Contains("budget 0.0005", plan.Protocol.Schedule);
-        Assert.Contains("first 10,000 training images", plan.Protocol.Measured);
+        Assert.Contains("10,000 evenly spaced training images", plan.Protocol.Measured);
         Assert.DoesNotContain("/", plan.Protocol.Data);
     }
 
