@@ -294,7 +294,7 @@ public static class ReportWriter
             var r = o.Record;
             var measured = r?.Measurement is { } m ? string.Create(C, $"{Duration(m.Seconds)} ({m.TrainImages:N0} training images)") : "—";
             var notes = r is null || r.Notes.Count == 0 ? "—" : string.Join("; ", r.Notes.Select(n => n.Replace("|", "/", StringComparison.Ordinal)));
-            md.AppendLine(C, $"| {o.Run.Folder} | {(o.Result is null ? "not run" : r?.Schedule(o.Run.Config.Iterations) ?? "not recorded")} | {(r is null ? "—" : Duration(r.TrainingSeconds))} | {measured} | {notes} |");
+            md.AppendLine(C, $"| {o.Run.Folder} | {(o.Result is null ? "not run" : r?.Schedule(o.Run.Config) ?? "not recorded")} | {(r is null ? "—" : Duration(r.TrainingSeconds))} | {measured} | {notes} |");
         }
         var fallbacks = report.Runs.Where(o => o.Record?.LayoutFallbacks.Count > 0).Select(o => o.Run.Folder).ToArray();
         md.AppendLine();

@@ -28,22 +28,27 @@ public sealed record RunRecord(IReadOnlyList<RateChange> Rates, IReadOnlyList<st
     public IReadOnlyList<string> LayoutFallbacks => [.. Notes.Where(n => n.Contains("plain layout", StringComparison.Ordinal))];
 
     /// <summary>
-    /// The schedule as taken, e.g. "warm-up 0.01 to it 400; 0.1; ÷10 at 32000, 48000; final 0.001": a warm-up is a start
-    /// below the peak rate, a drop any later fall below the rate before it.
+    /// The schedule as taken, e.g. "warm-up from 0.01 until it 400; 0.1; drops at 32000 (→ 0.01), 48000 (→ 0.001); final
+    /// 0.001 of 64000 it": a warm-up is any start below the configured peak rate, a drop any later fall below the rate before it.
     /// </summary>
-    public string Schedule(long iterations)
+    public string Schedule(TrainingConfig config)
     {
         if (Rates.Count == 0) return "not recorded";
         var c = CultureInfo.InvariantCulture;
-        var peakAt = Enumerable.Range(0, Rates.Count).MaxBy(i => Rates[i].LearningRate);
+        var peakAt = Enumerable.Range(0, Rates.Count).FirstOrDefault(i => Rates[i].LearningRate >= config.LearningRate * 0.999, -1);
+        if (peakAt < 0)
+            return string.Create(c, $"warm-up from {Lr(Rates[0].LearningRate)} throughout: never reached {Lr(config.LearningRate)}, so the planned drops ") +
+                   (config.Milestones.Count == 0 ? "" : $"at {string.Join(", ", config.Milestones)} ") + string.Create(c, $"were not taken; final {Lr(Rates[^1].LearningRate)} of {config.Iterations} it");
         var parts = new List<string>();
-        if (peakAt > 0) parts.Add(string.Create(c, $"warm-up {string.Join(" → ", Rates.Take(peakAt).Select(r => Lr(r.LearningRate)))} until it {Rates[peakAt].Iteration}"));
+        if (peakAt > 0) parts.Add(string.Create(c, $"warm-up from {Lr(Rates[0].LearningRate)} until it {Rates[peakAt].Iteration}"));
         parts.Add(Lr(Rates[peakAt].LearningRate));
         var drops = Rates.Skip(peakAt + 1).ToArray();
+        const int shown = 6;
         parts.Add(drops.Length == 0
             ? "no drop"
-            : "drops at " + string.Join(", ", drops.Select(d => string.Create(c, $"{d.Iteration} (→ {Lr(d.LearningRate)})"))));
-        parts.Add(string.Create(c, $"final {Lr(Rates[^1].LearningRate)} of {iterations} it"));
+            : "drops at " + string.Join(", ", drops.Take(shown).Select(d => string.Create(c, $"{d.Iteration} (→ {Lr(d.LearningRate)})")))
+              + (drops.Length > shown ? $" and {drops.Length - shown} more" : ""));
+        parts.Add(string.Create(c, $"final {Lr(Rates[^1].LearningRate)} of {config.Iterations} it"));
         return string.Join("; ", parts);
     }
 

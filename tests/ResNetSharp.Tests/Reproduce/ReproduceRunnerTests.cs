@@ -166,6 +166,6 @@ public sealed class ReproduceRunnerTests
         Assert.Contains("| plain-20-seed0 | 0.1; drops at 320 (→ 0.01), 480 (→ 0.001); final 0.001 of 640 it |", report);
         Assert.Contains("Layout fallbacks: plain-56-seed0", report);
         Assert.Contains("10,000 evenly spaced training images", report);
-        Assert.Equal(first.Report.Runs.Select(r => r.Record!.Schedule(640)), again.Report.Runs.Select(r => r.Record!.Schedule(640)));
+        Assert.Equal(first.Report.Runs.Select(r => r.Record!.Schedule(r.Run.Config)), again.Report.Runs.Select(r => r.Record!.Schedule(r.Run.Config)));
     }
 }

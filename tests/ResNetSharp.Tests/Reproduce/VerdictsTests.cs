@@ -1,4 +1,5 @@
 using ResNetSharp.Reproduce;
+using ResNetSharp.Training;
 
 namespace ResNetSharp.Tests.Reproduce;
 
@@ -80,5 +81,27 @@ public sealed class VerdictsTests
         Assert.Equal(Verdict.Inconclusive, flat.Verdict);
         Assert.Contains("r110 < r56", flat.Reason);
         Assert.Equal(Verdict.NotReproduced, rising.Verdict);
+    }
+}
+
+public sealed class RunRecordTests
+{
+    static readonly TrainingConfig Planned = Recipes.PaperCifar.Scaled(0.001); // 64 it, drops planned at 32 and 48
+
+    [Fact]
+    public void Should_Say_When_A_Warm_Up_Never_Ended_And_The_Planned_Drops_Were_Not_Taken()
+    {
+        // Given ResNet-110's paper warm-up at 0.01 that lasted the whole 64-iteration run
+        var record = new RunRecord([new RateChange(0, 0.01)], [], 10, null);
+
+        Assert.Equal("warm-up from 0.01 throughout: never reached 0.1, so the planned drops at 32, 48 were not taken; final 0.01 of 64 it", record.Schedule(Planned));
+    }
+
+    [Fact]
+    public void Should_List_The_Warm_Up_And_The_Drops_Actually_Taken()
+    {
+        var record = new RunRecord([new RateChange(0, 0.01), new RateChange(5, 0.1), new RateChange(32, 0.01)], [], 10, null);
+
+        Assert.Equal("warm-up from 0.01 until it 5; 0.1; drops at 32 (→ 0.01); final 0.01 of 64 it", record.Schedule(Planned));
     }
 }
