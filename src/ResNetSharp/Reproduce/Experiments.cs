@@ -47,7 +47,7 @@ public static class Experiments
         var runs = Runs(nets, o, net => Evaluations(Schedule(baseline with { Model = net }, o.Budget), CifarTestImages));
         var config = runs[0].Config;
         var warmup = nets.Any(n => ModelZoo.Get(n.Net).Depth >= config.PaperWarmupMinDepth)
-            ? $"; {config.PaperWarmupMinDepth} layers and deeper first train at {config.PaperWarmupLearningRate} until the training error is below {config.PaperWarmupUntilError:P0} (the paper's warm-up)"
+            ? $"; {config.PaperWarmupMinDepth} layers and deeper first train at {config.PaperWarmupLearningRate} until the training error is below {config.PaperWarmupUntilError * 100:0}% (the paper's warm-up)"
             : "";
         var protocol = new Protocol(
             Data: DataName(config.Data),
