@@ -76,15 +76,27 @@ public static class PlotStyle
         if (floor is { } f) low = Math.Max(low, f);
         if (ceiling is { } c) high = Math.Min(high, c);
         plot.Axes.SetLimitsY(low, high);
-        if (log)
+        if (log) plot.Axes.Left.TickGenerator = LogTicks(low, high);
+    }
+
+    // Major ticks at 1, 2 and 5 times the powers of ten inside [10^low, 10^high] (log10 positions), minor ticks at the
+    // other integers times them, labelled with the data's values.
+    static ScottPlot.TickGenerators.NumericManual LogTicks(double low, double high)
+    {
+        var ticks = new ScottPlot.TickGenerators.NumericManual();
+        var steps = high - low > 3 ? new[] { 1 } : [1, 2, 5];
+        for (var power = (int)Math.Floor(low) - 1; power <= (int)Math.Ceiling(high); power++)
         {
-            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
+            for (var m = 1; m <= 9; m++)
             {
-                MinorTickGenerator = new ScottPlot.TickGenerators.LogMinorTickGenerator(),
-                IntegerTicksOnly = high - low > 1,
-                LabelFormatter = y => Math.Pow(10, y).ToString(Math.Pow(10, y) < 1 ? "0.###" : "0.#", System.Globalization.CultureInfo.InvariantCulture),
-            };
+                var value = m * Math.Pow(10, power);
+                var at = Math.Log10(value);
+                if (at < low || at > high) continue;
+                if (steps.Contains(m)) ticks.AddMajor(at, value.ToString(value < 1 ? "0.###" : "0.#", System.Globalization.CultureInfo.InvariantCulture));
+                else ticks.AddMinor(at);
+            }
         }
+        return ticks;
     }
 
     static int StableHash(string s)
