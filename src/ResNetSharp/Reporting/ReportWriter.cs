@@ -82,7 +82,9 @@ public static class ReportWriter
         md.AppendLine(C, $"- **Schedule:** {p.Schedule}.");
         md.AppendLine(C, $"- **Seeds:** {p.Seeds}.");
         var measured = stats.Values.All(s => s.TrainMeasured || s.Train is null);
-        md.AppendLine(C, $"- **Measured:** {(measured ? p.Measured : "final training error: the trainer's running average over its last logged training mini-batches (training mode, augmented; images counted per row); test error: the last evaluation over the whole test set")}.");
+        var counts = stats.Values.SelectMany(s => s.Runs).Select(r => r.Record?.Measurement).OfType<RunMeasurement>()
+            .Select(m => $"{m.TrainImages:N0} training and {m.TestImages:N0} test images").Distinct().ToArray();
+        md.AppendLine(C, $"- **Measured:** {(measured ? p.Measured : "final training error: the trainer's running average over its last logged training mini-batches (training mode, augmented; images counted per row); test error: the last evaluation over the whole test set")}{(counts.Length > 0 ? $" (measured on {string.Join("; ", counts)})" : "")}.");
         md.AppendLine($"- **Uncertainty:** every number ± its standard error: binomial √(p(1−p)/n) over the n images it is measured on, and with several seeds " +
                           $"the larger of that and the spread across seeds (std/√seeds). A claim counts only when the difference exceeds {Verdicts.NoiseMultiple.ToString(C)} combined " +
                           "standard errors; otherwise, or when a run it rests on never left chance, it is **inconclusive**.");

@@ -51,12 +51,12 @@ public static class Experiments
             : "";
         var protocol = new Protocol(
             Data: DataName(config.Data),
-            Split: "train 50k / test 10k",
+            Split: config.Data is "cifar10" or "cifar100" ? "train 50k / test 10k" : "the data's train/ and test/ sets (the CIFAR-10 archive: 50k / 10k)",
             Views: "1 view: the original 32x32 test image",
             Schedule: $"{config.Recipe}, {config.Iterations} it, lr {config.LearningRate} ÷10 at {string.Join("/", config.Milestones)} as planned{warmup} (each run's schedule as taken is listed below), batch {config.BatchSize}, " +
                       $"{EvaluationText(config)}{BudgetText(o.Budget)}{InitText(o, nets)}",
             Seeds: SeedsText(o.Seeds),
-            Measured: MeasuredText(o, CifarTestImages));
+            Measured: MeasuredText(o, config.Data is "cifar10" or "cifar100" ? CifarTestImages : null));
         return new ExperimentPlan(name, title, o, protocol, runs, CifarTestImages);
     }
 
