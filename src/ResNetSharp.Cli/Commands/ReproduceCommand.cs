@@ -60,7 +60,7 @@ static class ReproduceCommand
                 });
                 var estimate = CostProbe.Estimate(plan, probes,
                     $"{CostProbe.Side(plan)}px probes of {probes.Count} networks on {Provenance.CpuModel()} with {TorchSharp.torch.get_num_threads()} threads " +
-                    $"(cached in {cache}); the plain memory layout and random images, so data loading and a shared CPU add to it");
+                    $"(cached in {cache}); the fastest of 3 steps in the plain memory layout on random images, so data loading and a shared CPU add to it");
                 PrintPlan(plan, folder, estimate, json);
                 return 0;
             }

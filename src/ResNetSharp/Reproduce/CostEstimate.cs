@@ -35,7 +35,8 @@ public static class CostProbe
 
     /// <summary>
     /// Times <paramref name="steps"/> training steps and forward passes of <paramref name="network"/> on a batch of
-    /// <paramref name="batch"/> random images; the median step counts, so one step slowed by another process does not.
+    /// <paramref name="batch"/> random images; the fastest step counts, so steps slowed by other processes on a shared
+    /// CPU do not (the estimate is then for this machine unloaded).
     /// </summary>
     public static ProbeResult Measure(string network, int side, int classes, int batch, int steps = 3)
     {
@@ -47,7 +48,7 @@ public static class CostProbe
         using var labels = randint(classes, [batch]);
         model.train();
         TrainingRun.Step(model, sgd, images, labels, 0);
-        var train = Median(steps, () => TrainingRun.Step(model, sgd, images, labels, 0)) / batch;
+        var train = Fastest(steps, () => TrainingRun.Step(model, sgd, images, labels, 0)) / batch;
         model.eval();
         double eval;
         using (no_grad())
@@ -58,12 +59,12 @@ public static class CostProbe
                 model.call(images);
             }
             Forward();
-            eval = Median(steps, Forward) / batch;
+            eval = Fastest(steps, Forward) / batch;
         }
         return new ProbeResult(network, side, train, eval);
     }
 
-    static double Median(int count, Action action)
+    static double Fastest(int count, Action action)
     {
         var seconds = new double[count];
         for (var i = 0; i < count; i++)
@@ -72,8 +73,7 @@ public static class CostProbe
             action();
             seconds[i] = clock.Elapsed.TotalSeconds;
         }
-        Array.Sort(seconds);
-        return seconds[count / 2];
+        return seconds.Min();
     }
 
     /// <summary>
