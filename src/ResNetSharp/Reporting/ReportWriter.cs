@@ -330,7 +330,7 @@ public static class ReportWriter
             var caption = figure switch
             {
                 "curves.png" => $"`curves.png`: error (%) against iterations, {TrainingCurves.Caption}, first seed of each network; one colour per network in every figure; " +
-                                "the vertical axis is fitted to the data (log scale when the errors span more than a factor of 20). A run evaluated only at its end shows its test error as one bold dot.",
+                                "the vertical axis is fitted to the data (log scale when the errors span more than a factor of 20). A run logged only once (a tiny budget) shows a small dot for its training error (the trainer's running average) and a large dot for its test error.",
                 "responses-by-layer.png" => "`responses-by-layer.png`: std of every 3x3 layer's response in network order (Fig. 7 top); " +
                                             "log scale when the stds span more than a factor of 20.",
                 "responses-sorted.png" => "`responses-sorted.png`: the same stds sorted by magnitude (Fig. 7 bottom), the first 3x3 layer of each unit (top panel) " +

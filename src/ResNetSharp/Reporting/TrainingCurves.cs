@@ -90,6 +90,8 @@ public static class TrainingCurves
         plot.YLabel(log ? "error (%, log scale)" : "error (%)");
         var plotted = log ? allValues.Select(v => Math.Log10(Math.Max(v, 1e-3))).ToArray() : allValues;
         PlotStyle.FitY(plot, plotted, log, floor: log ? null : 0, ceiling: log ? 2 : 100);
+        // iterations from 0, so a run logged only at its end shows where in the schedule that is
+        plot.Axes.SetLimitsX(0, Math.Max(1, panel.Runs.Max(r => r.Rows[^1].Iteration)) * 1.03);
         PlotStyle.LegendOutside(plot);
         return plot;
     }
