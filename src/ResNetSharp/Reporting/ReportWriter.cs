@@ -224,7 +224,7 @@ public static class ReportWriter
         void Less(string claim, params string[] nets)
         {
             var check = stats.Where(s => nets.Contains(s.Key) && s.Value.AtChance).Select(s => s.Key).ToArray() is { Length: > 0 } stuck
-                ? new ClaimCheck(Verdict.Inconclusive, $"{string.Join(" and ", stuck)} never left chance, so its responses say nothing about what training does")
+                ? new ClaimCheck(Verdict.Inconclusive, $"{string.Join(" and ", stuck)} never left chance, so {(stuck.Length == 1 ? "its" : "their")} responses say nothing about what training does")
                 : Verdicts.Falling([.. nets.Select(n => (n, First(n)))], chance: null);
             Claim(md, claim, check, string.Join(" > ", nets.Select(n => $"{n} {Std(byNet.GetValueOrDefault(n)?.FirstOfUnit)}")));
         }
@@ -350,11 +350,12 @@ public static class ReportWriter
 
     static string Number(double? v) => v is { } x ? x.ToString("0.00", C) : "none given";
 
-    static string Number3(double? v) => v is { } x ? x.ToString("0.000", C) : "—";
+    // three decimals for stds near 1, fewer for the exploded responses of an unsettled net
+    static string Number3(double? v) => v is { } x ? x.ToString(Math.Abs(x) >= 100 ? "0" : "0.000", C) : "—";
 
     static string Percent(Estimate? e) => e is null ? "—" : string.Create(C, $"{e.Value * 100:0.00}% ± {e.StandardError * 100:0.00}");
 
-    static string Std(LayerResponseStd? r) => r is { Stds.Count: > 0 } ? string.Create(C, $"{r.Mean:0.000} ± {r.StandardError:0.000}") : "—";
+    static string Std(LayerResponseStd? r) => r is { Stds.Count: > 0 } ? $"{Number3(r.Mean)} ± {Number3(r.StandardError)}" : "—";
 
     static string Duration(double seconds) =>
         seconds < 120 ? string.Create(C, $"{seconds:0} s") : seconds < 7200 ? string.Create(C, $"{seconds / 60:0.0} min") : string.Create(C, $"{seconds / 3600:0.0} h");
