@@ -1,7 +1,10 @@
 using System.CommandLine;
+using System.Diagnostics;
 using ResNetSharp.Analysis;
 using ResNetSharp.Data;
+using ResNetSharp.Evaluation;
 using ResNetSharp.Reproduce;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 using Spectre.Console;
 
@@ -25,10 +28,12 @@ static class ReproduceCommand
         var crop = new Option<int>("--crop") { Description = "Crop side of the ImageNet experiments on an ImageFolder (paper: 224).", DefaultValueFactory = _ => 64 };
         var extended = new Option<bool>("--extended") { Description = "Also the costliest nets: ResNet-1202 (cifar-depth), ResNet-101/152 (imagenet-depth)." };
         var zeroInit = new Option<bool>("--zero-init-residual") { Description = "Residual nets start with each unit's last BN scale at zero (not the paper's init; steadies deep nets on short budgets)." };
-        var planOnly = new Option<bool>("--plan") { Description = "Print the plan (runs, configurations, protocol) without training." };
+        var planOnly = new Option<bool>("--plan") { Description = "Print the plan (runs, configurations, protocol) and its cost estimated from a short probe of each network, without training." };
+        var measureImages = new Option<int>("--measure-images") { Description = "Training images the final training error is measured on after training, in eval mode (default 10000).", DefaultValueFactory = _ => 10_000 };
+        var probeCache = new Option<string?>("--probe-cache") { Description = "File of cached speed probes for --plan (default: probe-speeds.json in the cache folder)." };
         var command = new Command("reproduce", "Reproduce an experiment of the paper: train its runs (resumable), then write report.md next to the paper's numbers.")
         {
-            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, planOnly, CommonOptions.Json,
+            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, measureImages, planOnly, probeCache, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -41,12 +46,22 @@ static class ReproduceCommand
                 ImageFolderCropSize = parse.GetValue(crop),
                 Extended = parse.GetValue(extended),
                 ZeroInitResidual = parse.GetValue(zeroInit),
+                TrainMeasureImages = parse.GetValue(measureImages),
             };
             var plan = Experiments.Plan(parse.GetValue(experiment)!, options);
             var folder = parse.GetValue(output) ?? Path.Combine("reproduce", plan.Experiment);
             if (parse.GetValue(planOnly))
             {
-                PrintPlan(plan, folder, parse.GetValue(CommonOptions.Json));
+                var json = parse.GetValue(CommonOptions.Json);
+                var cache = parse.GetValue(probeCache) ?? Path.Combine(CachePaths.Root, "probe-speeds.json");
+                var probes = CostProbe.ForPlan(plan, cache, net =>
+                {
+                    if (!json) AnsiConsole.MarkupLine($"[grey]probing {Markup.Escape(net)} (a few timed steps, cached in {Markup.Escape(cache)})[/]");
+                });
+                var estimate = CostProbe.Estimate(plan, probes,
+                    $"{CostProbe.Side(plan)}px probes of {probes.Count} networks on {Provenance.CpuModel()} with {TorchSharp.torch.get_num_threads()} threads " +
+                    $"(cached in {cache}); the fastest of 3 steps in the plain memory layout on random images, so data loading and a shared CPU add to it");
+                PrintPlan(plan, folder, estimate, json);
                 return 0;
             }
 
@@ -59,6 +74,9 @@ static class ReproduceCommand
             var runner = new ReproduceRunner(Train, MeasureResponses)
             {
                 Progress = p => AnsiConsole.MarkupLine($"[grey][[{p.Index + 1}/{p.Count}]][/] {Markup.Escape(p.Run.Folder)}: {p.State}"),
+                MeasureFinal = (config, result) => MeasureFinal(config, result, options.TrainMeasureImages),
+                Observer = new TrainCommand.LineObserver(),
+                Provenance = Provenance.Current,
             };
             var outcome = runner.Run(plan, folder, cancel.Token, parse.GetValue(runsFolder));
             AnsiConsole.MarkupLine($"Report: [bold]{Markup.Escape(outcome.ReportPath)}[/]" + (outcome.Complete ? "" : " [yellow](incomplete: run the same command again to resume)[/]"));
@@ -68,10 +86,32 @@ static class ReproduceCommand
     }
 
     // A run folder left by an interrupted reproduce continues from its checkpoint.
-    static TrainingResult Train(TrainingConfig config, string runDirectory, CancellationToken ct) =>
+    static TrainingResult Train(TrainingConfig config, string runDirectory, ITrainingObserver observer, CancellationToken ct) =>
         File.Exists(Path.Combine(runDirectory, TrainingRun.LatestFile))
-            ? TrainingRun.Resume(runDirectory, new TrainCommand.LineObserver(), ct)
-            : TrainingRun.Run(config, runDirectory, new TrainCommand.LineObserver(), ct);
+            ? TrainingRun.Resume(runDirectory, observer, ct)
+            : TrainingRun.Run(config, runDirectory, observer, ct);
+
+    // The claims about training error rest on this: the final weights in eval mode on N evenly spaced training images, test view.
+    static RunMeasurement MeasureFinal(TrainingConfig config, TrainingResult result, int images)
+    {
+        var clock = Stopwatch.StartNew();
+        using var checkpoint = Checkpoint.Load(result.LatestCheckpoint);
+        using var model = checkpoint.CreateModel();
+        var data = TrainingData.Open(checkpoint.Config, checkpoint.Normalization);
+        // evenly spaced over the training set: an ImageFolder lists its images class by class, so the first N would be one class
+        var n = Math.Min(images, data.Train.Count);
+        var subset = new Subset(data.Train, [.. Enumerable.Range(0, n).Select(i => (int)((long)i * data.Train.Count / n))]);
+        var loader = new DataLoader(subset, data.TestTransform, new DataLoaderOptions
+        {
+            BatchSize = 500,
+            Shuffle = false,
+            Workers = config.Workers,
+            Normalization = data.Normalization,
+        });
+        var evaluation = Evaluator.Evaluate(model, loader, "final training error",
+            progress: (done, total) => Console.Write($"\r  measuring the final training error: batch {done}/{total}" + (done == total ? "\n" : "")));
+        return new RunMeasurement(evaluation.Top1Error, subset.Count, data.Test.Count, data.ClassNames.Count, clock.Elapsed.TotalSeconds);
+    }
 
     // Fig. 7 is measured on the test set with the trained (final) weights.
     static LayerResponseStd MeasureResponses(TrainingConfig config, TrainingResult result)
@@ -86,26 +126,48 @@ static class ReproduceCommand
             Workers = config.Workers,
             Normalization = data.Normalization,
         });
-        return LayerResponses.Measure(model, loader);
+        return LayerResponses.Measure(model, Counted(loader));
     }
 
-    static void PrintPlan(ExperimentPlan plan, string folder, bool json)
+    // The response measurement takes minutes on a CPU: say how far it is.
+    static IEnumerable<TorchSharp.torch.Tensor> Counted(DataLoader loader)
+    {
+        var done = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in loader.Epoch(0))
+        {
+            using (batch) yield return batch.Images;
+            done++;
+            Console.Write($"\r  measuring layer responses: batch {done}/{loader.BatchesPerEpoch} ({clock.Elapsed.TotalSeconds:0} s)" + (done == loader.BatchesPerEpoch ? "\n" : ""));
+        }
+    }
+
+    static void PrintPlan(ExperimentPlan plan, string folder, CostEstimate estimate, bool json)
     {
         if (json)
         {
-            CommonOptions.WriteJson(new { plan.Experiment, plan.Title, Out = folder, plan.Options, plan.Protocol, plan.Runs });
+            CommonOptions.WriteJson(new { plan.Experiment, plan.Title, Out = folder, plan.Options, plan.Protocol, plan.Runs, Estimate = estimate });
             return;
         }
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(plan.Experiment)}[/]: {Markup.Escape(plan.Title)}");
         AnsiConsole.MarkupLine($"protocol: {Markup.Escape(plan.Protocol.ToString())}");
         AnsiConsole.MarkupLine($"output: {Markup.Escape(folder)} (runs under runs/, report in report.md)");
-        var table = new Table().Border(TableBorder.Rounded).AddColumns("run folder", "network", "group", "seed", "recipe", "iterations", "milestones", "batch", "data");
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("run folder", "network", "group", "seed", "recipe", "iterations", "milestones", "batch", "eval every", "data", "est. hours");
+        var hours = estimate.Runs.ToDictionary(r => r.Folder, r => r.Hours);
         foreach (var r in plan.Runs)
         {
             table.AddRow(Markup.Escape(r.Folder), Markup.Escape(r.Network), r.Group, $"{r.Seed}", r.Config.Recipe, $"{r.Config.Iterations:N0}",
                 r.Config.Milestones.Count == 0 ? r.Config.Schedule.ToString().ToLowerInvariant() : string.Join(", ", r.Config.Milestones),
-                $"{r.Config.BatchSize}", Markup.Escape(r.Config.Data + (r.Config.CropSize is { } c ? $" @ {c}px" : "")));
+                $"{r.Config.BatchSize}", r.Config.EvalEvery == 0 ? "epoch" : $"{r.Config.EvalEvery:N0}",
+                Markup.Escape(Path.GetFileName(r.Config.Data.TrimEnd('/')) + (r.Config.CropSize is { } c ? $" @ {c}px" : "")), $"{hours[r.Folder]:0.00}");
         }
         AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"images: {estimate.TrainImages:N0} trained, {estimate.EvalImages:N0} evaluated during training{(plan.TestImagesAssumed ? $" (test set assumed {plan.TestImages:N0} images)" : "")}, {estimate.MeasureImages:N0} measured after");
+        AnsiConsole.MarkupLine($"[bold]estimated {FormatHours(estimate.Hours)}[/] on this machine: training {FormatHours(estimate.TrainingHours)}, evaluation {FormatHours(estimate.EvaluationHours)} " +
+            $"({estimate.EvaluationShare:P0} of training, capped at {Experiments.EvaluationShare:P0} when planned), final measurements {FormatHours(estimate.MeasurementHours)}");
+        AnsiConsole.MarkupLine($"[grey]from {Markup.Escape(estimate.Basis)}[/]");
     }
+
+    static string FormatHours(double hours) =>
+        hours < 1 ? $"{hours * 60:0} min" : hours < 48 ? $"{hours:0.0} h" : hours < 24 * 60 ? $"{hours / 24:0.0} days" : $"{hours / 24 / 30:0.0} months";
 }

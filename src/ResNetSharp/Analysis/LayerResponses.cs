@@ -16,6 +16,30 @@ public sealed record LayerResponseStd(IReadOnlyList<string> Layers, IReadOnlyLis
 
     /// <summary>The mean over layers, a one-number summary for comparing nets.</summary>
     public double Mean => Stds.Count == 0 ? double.NaN : Stds.Average();
+
+    /// <summary>The spread of <see cref="Mean"/>: the sample std over layers divided by √layers (0 for fewer than two layers).</summary>
+    public double StandardError => Stds.Count < 2 ? 0 : Math.Sqrt(Stds.Sum(s => (s - Mean) * (s - Mean)) / (Stds.Count - 1) / Stds.Count);
+
+    // basic units observe ".bn1" and ".bn2" (their two 3x3 layers); bottleneck units only ".bn2" (their one 3x3)
+    bool TwoPerUnit => Layers.Any(l => l.EndsWith(".bn1", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The first 3x3 layer of every unit (for bottleneck units, their only 3x3 layer). A zero-initialised last BN scale
+    /// (<c>ZeroInitLast</c>) leaves these layers as they are.
+    /// </summary>
+    public LayerResponseStd FirstOfUnit => Where(l => !TwoPerUnit || l.EndsWith(".bn1", StringComparison.Ordinal));
+
+    /// <summary>
+    /// The second 3x3 layer of every basic unit (empty for bottleneck nets). A zero-initialised last BN scale starts these
+    /// responses at 0, so on short schedules they stay small by construction, not by learning.
+    /// </summary>
+    public LayerResponseStd SecondOfUnit => TwoPerUnit ? Where(l => l.EndsWith(".bn2", StringComparison.Ordinal)) : new LayerResponseStd([], []);
+
+    LayerResponseStd Where(Func<string, bool> keep)
+    {
+        var kept = Enumerable.Range(0, Layers.Count).Where(i => keep(Layers[i])).ToArray();
+        return new LayerResponseStd([.. kept.Select(i => Layers[i])], [.. kept.Select(i => Stds[i])]);
+    }
 }
 
 /// <summary>Measures <see cref="LayerResponseStd"/> of a trained network (section 4.2, "Analysis of Layer Responses").</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ResNetSharp.Analysis;
 using ResNetSharp.Models;
 using ResNetSharp.Reproduce;
 using ResNetSharp.Runtime;
@@ -7,13 +8,16 @@ using ResNetSharp.Runtime;
 namespace ResNetSharp.Reporting;
 
 /// <summary>
-/// Writes a reproduction's <c>report.md</c>: our numbers next to the paper's, each row tagged with its protocol,
-/// the paper's claims checked on our numbers (saying plainly when one is not reproduced), and the figures.
+/// Writes a reproduction's <c>report.md</c>: the protocol once, our numbers with standard errors next to the paper's,
+/// the paper's claims checked on them with <see cref="Verdicts"/> (reproduced, NOT reproduced or inconclusive), each
+/// run's schedule as taken, provenance, and the figures with captions that match their drawing.
 /// </summary>
 public static class ReportWriter
 {
     /// <summary>File name of the report inside the report folder.</summary>
     public const string FileName = "report.md";
+
+    static readonly CultureInfo C = CultureInfo.InvariantCulture;
 
     /// <summary>Writes <see cref="Render"/> of <paramref name="report"/> to <c>report.md</c> in <paramref name="reportDirectory"/>; returns its path.</summary>
     public static string Write(string reportDirectory, ReproduceReport report)
@@ -29,15 +33,16 @@ public static class ReportWriter
     {
         var plan = report.Plan;
         var md = new StringBuilder();
-        md.AppendLine(CultureInfo.InvariantCulture, $"# Reproduction: {plan.Experiment}");
+        md.AppendLine(C, $"# Reproduction: {plan.Experiment}");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"{plan.Title}.");
+        md.AppendLine(C, $"{plan.Title}.");
         md.AppendLine();
-        md.AppendLine(CultureInfo.InvariantCulture, $"**Protocol of every row below:** {plan.Protocol}.");
-        md.AppendLine();
+        var stats = report.Runs.GroupBy(r => r.Run.Network).ToDictionary(g => g.Key, g => new NetResult(g.ToList(), plan));
+        Protocol(md, plan, stats);
+
         var finished = report.Runs.Count(r => r.Finished);
         var reused = report.Runs.Any(r => r.Reused) ? $" ({report.Runs.Count(r => r.Reused)} reused from an earlier invocation)" : "";
-        md.AppendLine(CultureInfo.InvariantCulture, $"Runs: {finished} of {report.Runs.Count} finished{reused}.");
+        md.AppendLine(C, $"Runs: {finished} of {report.Runs.Count} finished{reused}.");
         if (finished < report.Runs.Count)
         {
             md.AppendLine();
@@ -46,9 +51,12 @@ public static class ReportWriter
                 "); their rows are empty and claims that need them are not checked. Run the same command again to resume.");
         }
         foreach (var caveat in Caveats(plan)) md.AppendLine().AppendLine(caveat);
+        var stuck = stats.Values.Where(s => s.AtChance).Select(s => s.Network).ToArray();
+        if (stuck.Length > 0)
+            md.AppendLine().AppendLine($"**Never left chance:** {string.Join(", ", stuck)} (training error within 2 standard errors of guessing); " +
+                "claims that rest on them are inconclusive.");
         md.AppendLine();
 
-        var stats = report.Runs.GroupBy(r => r.Run.Network).ToDictionary(g => g.Key, g => new NetResult(g.ToList()));
         switch (plan.Experiment)
         {
             case "cifar-depth": CifarDepth(md, plan, stats); break;
@@ -59,124 +67,186 @@ public static class ReportWriter
             default: throw new ArgumentException($"No report layout for experiment '{plan.Experiment}'.");
         }
         md.AppendLine();
-
-        if (report.Figures.Count > 0)
-        {
-            md.AppendLine("## Figures");
-            md.AppendLine();
-            foreach (var figure in report.Figures) md.AppendLine(CultureInfo.InvariantCulture, $"![{figure}]({figure})");
-            md.AppendLine();
-            if (report.Figures.Contains("curves.png"))
-                md.AppendLine("`curves.png`: error (%) against iterations, training error thin, test error bold (as Fig. 4/6), first seed of each network.");
-        }
+        RunsTable(md, report);
+        ProvenanceSection(md, report);
+        Figures(md, report);
         return md.ToString();
+    }
+
+    static void Protocol(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats)
+    {
+        var p = plan.Protocol;
+        md.AppendLine("## Protocol (of every number below)");
+        md.AppendLine();
+        md.AppendLine(C, $"- **Data:** {p.Data}, {p.Split}.");
+        md.AppendLine(C, $"- **Test view:** {p.Views}.");
+        md.AppendLine(C, $"- **Schedule:** {p.Schedule}.");
+        md.AppendLine(C, $"- **Seeds:** {p.Seeds}.");
+        var measured = stats.Values.All(s => s.TrainMeasured || s.Train is null);
+        var counts = stats.Values.SelectMany(s => s.Runs).Select(r => r.Record?.Measurement).OfType<RunMeasurement>()
+            .Select(m => $"{m.TrainImages:N0} training and {m.TestImages:N0} test images").Distinct().ToArray();
+        md.AppendLine(C, $"- **Measured:** {(measured ? p.Measured : "final training error: the trainer's running average over its last logged training mini-batches (training mode, augmented; images counted per row); test error: the last evaluation over the whole test set")}{(counts.Length > 0 ? $" (measured on {string.Join("; ", counts)})" : "")}.");
+        md.AppendLine($"- **Uncertainty:** every number ± its standard error: binomial √(p(1−p)/n) over the n images it is measured on, and with several seeds " +
+                          $"the larger of that and the spread across seeds (std/√seeds). A claim counts only when the difference exceeds {Verdicts.NoiseMultiple.ToString(C)} combined " +
+                          "standard errors; otherwise, or when a run it rests on never left chance, it is **inconclusive**.");
+        md.AppendLine();
     }
 
     static IEnumerable<string> Caveats(ExperimentPlan plan)
     {
         if (plan.Options.Budget < 1)
-            yield return $"**Shortened schedule:** every run trains {plan.Options.Budget:0.###} of the paper's iterations, so absolute errors " +
+            yield return $"**Shortened schedule:** every run trains {plan.Options.Budget:0.#####} of the paper's iterations, so absolute errors " +
                          "are expected to be above the paper's; compare orderings and trends, not the numbers themselves.";
         if (plan.Experiment is "shortcuts" or "imagenet-depth")
             yield return "**Not ImageNet:** the paper's numbers are ImageNet top-1/top-5 (1000 classes, 224 px, 10-crop); ours are top-1 on the " +
                          "ImageFolder and crop above with one view. Only the orderings are comparable. Top-5 is not measured.";
     }
 
-    sealed record NetResult(List<RunOutcome> Runs)
+    /// <summary>A network's finished runs as estimates with standard errors.</summary>
+    sealed class NetResult
     {
-        public SeedStatistics? Test { get; } = Stat(Runs.Where(r => r.Finished && r.Result!.FinalTestError is not null).Select(r => r.Result!.FinalTestError!.Value));
-        public SeedStatistics? Train { get; } = Stat(Runs.Where(r => r.Finished).Select(r => r.Result!.FinalTrainError));
-        public string Group => Runs[0].Run.Group;
+        public NetResult(List<RunOutcome> runs, ExperimentPlan plan)
+        {
+            Runs = runs;
+            Network = runs[0].Run.Network;
+            var done = runs.Where(r => r.Finished).ToArray();
+            var tested = done.Where(r => r.Result!.FinalTestError is not null).ToArray();
+            var testImages = tested.Select(r => r.Record?.Measurement?.TestImages).FirstOrDefault(n => n is not null) ?? plan.TestImages;
+            Test = tested.Length == 0 ? null : Estimate.OfErrors([.. tested.Select(r => r.Result!.FinalTestError!.Value)], testImages);
+            TrainMeasured = done.Length > 0 && done.All(r => r.Record?.Measurement is not null);
+            if (TrainMeasured)
+                Train = Estimate.OfErrors([.. done.Select(r => r.Record!.Measurement!.TrainError)], done.Min(r => r.Record!.Measurement!.TrainImages));
+            else if (done.Length > 0)
+                Train = Estimate.OfErrors([.. done.Select(r => r.Result!.FinalTrainError)], done.Min(r => RunningImages(r)));
+            var classes = done.Select(r => r.Record?.Measurement?.Classes).FirstOrDefault(c => c is not null)
+                ?? (plan.Experiment is "cifar-depth" or "degradation" or "responses" ? 10 : null);
+            Chance = classes is { } k ? 1 - 1.0 / k : null;
+            Seeds = done.Length > 1 ? new Reproduce.SeedStatistics([.. tested.Select(r => r.Result!.FinalTestError!.Value)]) : null;
+        }
 
-        static SeedStatistics? Stat(IEnumerable<double> values) => values.ToArray() is { Length: > 0 } v ? new SeedStatistics(v) : null;
+        public List<RunOutcome> Runs { get; }
+        public string Network { get; }
+        public Estimate? Test { get; }
+        public Estimate? Train { get; }
+        public bool TrainMeasured { get; }
+        public double? Chance { get; }
+        public Reproduce.SeedStatistics? Seeds { get; }
+        public string Group => Runs[0].Run.Group;
+        public bool AtChance => Train is { } t && Chance is { } c && t.AtChance(c);
+
+        // images behind the trainer's running average: the mini-batches since the row before the last
+        static int RunningImages(RunOutcome r)
+        {
+            var m = r.Result!.Metrics;
+            var batches = m.Count switch { 0 => 1, 1 => m[0].Iteration, _ => m[^1].Iteration - m[^2].Iteration };
+            return (int)Math.Max(1, batches * r.Run.Config.BatchSize);
+        }
     }
 
-    static string Cell(SeedStatistics? s) => s?.Format() ?? "—";
+    static string Cell(Estimate? e) => e is null ? "—" : string.Create(C, $"{e.Value * 100:0.00} ± {e.StandardError * 100:0.00}");
+
+    static string TestCell(NetResult s) =>
+        s.Test is null ? "—" : Cell(s.Test) + (s.Seeds is { } seeds ? $" (best {seeds.Best * 100:0.00} of {seeds.Values.Count})" : "");
+
+    static string ChanceCell(NetResult s) => s.Train is null ? "—" : s.AtChance ? "**no: at chance**" : "yes";
 
     static void CifarDepth(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats)
     {
         md.AppendLine("## Table 6: test error (%) by depth");
         md.AppendLine();
-        md.AppendLine("| network | params (ours) | params (paper) | test error, ours | test error, paper | protocol |");
+        md.AppendLine("| network | params (ours) | params (paper) | test error, ours | test error, paper | left chance |");
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
             var paper = PaperNumbers.For(plan.Experiment, net);
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {net} | {Parameters(net)} | {paper?.Parameters ?? "—"} | {Cell(stats[net].Test)} | {PaperCell(paper)} | {plan.Protocol} |");
+            md.AppendLine(C, $"| {net} | {Parameters(net)} | {paper?.Parameters ?? "—"} | {TestCell(stats[net])} | {PaperCell(paper)} | {ChanceCell(stats[net])} |");
         }
         md.AppendLine();
         md.AppendLine("## Claims");
         md.AppendLine();
         // Table 6: error falls with depth up to 110 (1202 is worse, by overfitting, and left out of the claim)
         var chain = plan.Networks.Where(n => n != "resnet1202").ToArray();
-        Claim(md, "Test error falls with depth from ResNet-20 to ResNet-110 (mean over seeds).",
-            chain.Select(n => stats[n].Test?.Mean).ToArray() is var means && means.All(m => m is not null)
-                ? Enumerable.Range(1, means.Length - 1).All(i => means[i] < means[i - 1])
-                : null,
-            string.Join(" → ", chain.Select(n => $"{n} {Percent(stats[n].Test?.Mean)}")));
+        var check = Verdicts.Falling([.. chain.Select(n => (n, stats[n].Test))], stats[chain[0]].Chance);
+        Claim(md, "Test error falls with depth from ResNet-20 to ResNet-110 (mean over seeds).", check,
+            string.Join(" → ", chain.Select(n => $"{n} {Percent(stats[n].Test)}")));
     }
 
     static void Degradation(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats)
     {
         md.AppendLine("## Fig. 6: final errors (%) of plain and residual nets");
         md.AppendLine();
-        md.AppendLine("| network | kind | final training error, ours | test error, ours | test error, paper | protocol |");
+        md.AppendLine("| network | kind | final training error, ours | test error, ours | test error, paper | left chance |");
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
             var paper = PaperNumbers.For(plan.Experiment, net);
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {net} | {stats[net].Group} | {Cell(stats[net].Train)} | {Cell(stats[net].Test)} | {PaperCell(paper)} | {plan.Protocol} |");
+            md.AppendLine(C, $"| {net} | {stats[net].Group} | {Cell(stats[net].Train)} | {TestCell(stats[net])} | {(paper is null ? "none given" : PaperCell(paper))} | {ChanceCell(stats[net])} |");
         }
         md.AppendLine();
-        md.AppendLine("The paper gives no table for the plain CIFAR nets; Fig. 6 shows their curves. Its claims, checked on our final training errors (mean over seeds):");
+        md.AppendLine("The paper gives no number for the plain CIFAR nets (\"none given\"); Fig. 6 shows their curves. Its claims, checked on our final training errors (mean over seeds):");
         md.AppendLine();
         CompareClaim(md, "Degradation: plain-56 ends with a higher training error than plain-20.", stats, "plain-56", "plain-20", s => s.Train, higher: true);
         CompareClaim(md, "Residual nets do not degrade: ResNet-56 ends with a lower training error than ResNet-20.", stats, "resnet56", "resnet20", s => s.Train, higher: false);
+        if (stats.ContainsKey("resnet110"))
+            CompareClaim(md, "ResNet-110 ends with a lower training error than ResNet-56.", stats, "resnet110", "resnet56", s => s.Train, higher: false);
     }
 
     static void Responses(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats, ReproduceReport report)
     {
         var byNet = report.Responses.ToDictionary(r => r.Net, r => r.Stds);
+        var zeroInit = plan.Options.ZeroInitResidual;
         md.AppendLine("## Fig. 7: standard deviation of 3x3 layer responses (after BN, before ReLU and addition)");
         md.AppendLine();
-        md.AppendLine("| network | layers | mean std over layers | largest | smallest | test error, ours | protocol |");
-        md.AppendLine("|---|---|---|---|---|---|---|");
+        md.AppendLine("Responses are measured on the whole test set with each network's final weights (first seed). Mean std over layers ± its " +
+                      "standard error over layers; first and second 3x3 layer of each unit apart. The paper gives no number for Fig. 7 (it shows curves only).");
+        md.AppendLine();
+        md.AppendLine(zeroInit
+            ? "**Initialisation:** residual nets started with each unit's last BN scale at zero (`--zero-init-residual`, not the paper's init). That " +
+              "BN follows the *second* 3x3 layer, so those responses start at exactly 0 and on a short schedule stay small by construction: a residual " +
+              "net's second-layer and all-layer means are lowered by the initialisation, not by learning. The claims below therefore rest on the " +
+              "*first* 3x3 layer of each unit, which the initialisation leaves alone. Plain nets keep the paper's init."
+            : "**Initialisation:** every net uses the paper's initialisation (He et al. 2015, BN scales 1); no layer starts at zero, so first and " +
+              "second layers differ only by what training made of them.");
+        md.AppendLine();
+        md.AppendLine("| network | 3x3 layers | first layer of unit | second layer of unit | all layers | largest | smallest | test error, ours | left chance |");
+        md.AppendLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
             var r = byNet.GetValueOrDefault(net);
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {net} | {(r is null ? "—" : r.Stds.Count)} | {Std(r?.Mean)} | {Std(r?.Sorted.FirstOrDefault())} | {Std(r?.Sorted.LastOrDefault())} | {Cell(stats[net].Test)} | {plan.Protocol}; responses on the test set, first seed |");
+            md.AppendLine(C,
+                $"| {net} | {(r is null ? "—" : r.Stds.Count)} | {Std(r?.FirstOfUnit)} | {Std(r?.SecondOfUnit)} | {Std(r)} | {Number3(r?.Sorted.FirstOrDefault())} | {Number3(r?.Sorted.LastOrDefault())} | {TestCell(stats[net])} | {ChanceCell(stats[net])} |");
         }
         md.AppendLine();
         md.AppendLine("## Claims");
         md.AppendLine();
-        double? Mean(string net) => byNet.GetValueOrDefault(net)?.Mean;
+        md.AppendLine(C, $"Checked on the mean std of the first 3x3 layer of each unit{(zeroInit ? " (see Initialisation above)" : "")}:");
+        md.AppendLine();
+        Estimate? First(string net) => byNet.GetValueOrDefault(net)?.FirstOfUnit is { Stds.Count: > 0 } f ? new Estimate(f.Mean, f.StandardError, f.Stds.Count, 1) : null;
         void Less(string claim, params string[] nets)
         {
-            var means = nets.Select(Mean).ToArray();
-            Claim(md, claim, means.All(m => m is not null) ? Enumerable.Range(1, means.Length - 1).All(i => means[i] < means[i - 1]) : null,
-                string.Join(" > ", nets.Select(n => $"{n} {Std(Mean(n))}")));
+            var check = stats.Where(s => nets.Contains(s.Key) && s.Value.AtChance).Select(s => s.Key).ToArray() is { Length: > 0 } stuck
+                ? new ClaimCheck(Verdict.Inconclusive, $"{string.Join(" and ", stuck)} never left chance, so {(stuck.Length == 1 ? "its" : "their")} responses say nothing about what training does")
+                : Verdicts.Falling([.. nets.Select(n => (n, First(n)))], chance: null);
+            Claim(md, claim, check, string.Join(" > ", nets.Select(n => $"{n} {Std(byNet.GetValueOrDefault(n)?.FirstOfUnit)}")));
         }
         Less("Residual nets respond less than their plain counterparts (20 layers).", "plain-20", "resnet20");
         Less("Residual nets respond less than their plain counterparts (56 layers).", "plain-56", "resnet56");
-        Less("Deeper residual nets respond less: ResNet-20 > ResNet-56 > ResNet-110 (mean std).", "resnet20", "resnet56", "resnet110");
+        Less("Deeper residual nets respond less: ResNet-20 > ResNet-56 > ResNet-110.", "resnet20", "resnet56", "resnet110");
     }
 
     static void ImageNetTable(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats)
     {
         var table = plan.Experiment == "shortcuts" ? "Table 3" : "Tables 2–3";
-        md.AppendLine(CultureInfo.InvariantCulture, $"## {table}: top-1 error (%)");
+        md.AppendLine(C, $"## {table}: top-1 error (%)");
         md.AppendLine();
-        md.AppendLine("| network | shortcut | top-1 error, ours | top-1, paper (ImageNet) | top-5, paper (ImageNet) | paper source | protocol |");
+        md.AppendLine("| network | shortcut | top-1 error, ours | top-1, paper (ImageNet) | top-5, paper (ImageNet) | paper source | left chance |");
         md.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
             var paper = PaperNumbers.For(plan.Experiment, net);
             var spec = ModelZoo.Get(net);
-            md.AppendLine(CultureInfo.InvariantCulture,
-                $"| {net} | {(spec.Residual ? spec.Shortcut.ToString() : "none")} | {Cell(stats[net].Test)} | {Number(paper?.Top1)} | {Number(paper?.Top5)} | {paper?.Source ?? "—"} | {plan.Protocol} |");
+            md.AppendLine(C,
+                $"| {net} | {(spec.Residual ? spec.Shortcut.ToString() : "none")} | {TestCell(stats[net])} | {Number(paper?.Top1)} | {Number(paper?.Top5)} | {paper?.Source ?? "none given"} | {ChanceCell(stats[net])} |");
         }
         md.AppendLine();
         md.AppendLine("## Claims");
@@ -196,32 +266,100 @@ public static class ReportWriter
         }
     }
 
-    static void CompareClaim(StringBuilder md, string claim, Dictionary<string, NetResult> stats, string a, string b, Func<NetResult, SeedStatistics?> pick, bool higher)
+    static void CompareClaim(StringBuilder md, string claim, Dictionary<string, NetResult> stats, string a, string b, Func<NetResult, Estimate?> pick, bool higher)
     {
-        var x = stats.TryGetValue(a, out var sa) ? pick(sa)?.Mean : null;
-        var y = stats.TryGetValue(b, out var sb) ? pick(sb)?.Mean : null;
-        Claim(md, claim, x is null || y is null ? null : higher ? x > y : x < y, $"{a} {Percent(x)} vs {b} {Percent(y)}");
+        var x = stats.TryGetValue(a, out var sa) ? pick(sa) : null;
+        var y = stats.TryGetValue(b, out var sb) ? pick(sb) : null;
+        var chance = sa?.Chance ?? sb?.Chance;
+        Claim(md, claim, Verdicts.Compare(a, x, b, y, higher, chance), $"{a} {Percent(x)} vs {b} {Percent(y)}");
     }
 
-    static void Claim(StringBuilder md, string claim, bool? holds, string evidence)
+    static void Claim(StringBuilder md, string claim, ClaimCheck check, string evidence)
     {
-        var verdict = holds switch
+        var verdict = check.Verdict switch
         {
-            true => "**reproduced**",
-            false => "**NOT reproduced**",
-            null => "not checked (runs missing)",
+            Verdict.Reproduced => "**reproduced**",
+            Verdict.NotReproduced => "**NOT reproduced**",
+            Verdict.Inconclusive => "**inconclusive**",
+            _ => "not checked (runs missing)",
         };
-        md.AppendLine(CultureInfo.InvariantCulture, $"- {claim} — {verdict}: {evidence}.");
+        md.AppendLine(C, $"- {claim} — {verdict}: {evidence}; {check.Reason}.");
+    }
+
+    static void RunsTable(StringBuilder md, ReproduceReport report)
+    {
+        md.AppendLine("## Runs: schedules as taken, wall time, notices");
+        md.AppendLine();
+        md.AppendLine("| run | schedule as taken (lr by iteration) | training wall time | final measurement | trainer notices |");
+        md.AppendLine("|---|---|---|---|---|");
+        foreach (var o in report.Runs)
+        {
+            var r = o.Record;
+            var measured = r?.Measurement is { } m ? string.Create(C, $"{Duration(m.Seconds)} ({m.TrainImages:N0} training images)") : "—";
+            var notes = r is null || r.Notes.Count == 0 ? "—" : string.Join("; ", r.Notes.Select(n => n.Replace("|", "/", StringComparison.Ordinal)));
+            md.AppendLine(C, $"| {o.Run.Folder} | {(o.Result is null ? "not run" : r?.Schedule(o.Run.Config) ?? "not recorded")} | {(r is null ? "—" : Duration(r.TrainingSeconds))} | {measured} | {notes} |");
+        }
+        var fallbacks = report.Runs.Where(o => o.Record?.LayoutFallbacks.Count > 0).Select(o => o.Run.Folder).ToArray();
+        md.AppendLine();
+        md.AppendLine(fallbacks.Length == 0
+            ? "Layout: every run that recorded its notices trained in the channels-last layout (none fell back to the plain layout)."
+            : $"Layout fallbacks: {string.Join(", ", fallbacks)} trained in the slower plain layout (the channels-last check disagreed or does not apply); their wall times are not comparable with the others'.");
+        md.AppendLine();
+    }
+
+    static void ProvenanceSection(StringBuilder md, ReproduceReport report)
+    {
+        if (report.Provenance is not { } p) return;
+        md.AppendLine("## Provenance");
+        md.AppendLine();
+        md.AppendLine(C, $"- CPU: {p.Cpu}, {p.LogicalProcessors} logical processors, libtorch on {p.Threads} threads.");
+        md.AppendLine(C, $"- Code: {p.CodeVersion} ({p.CodeVersionSource}).");
+        var total = report.Runs.Sum(o => (o.Record?.TrainingSeconds ?? 0) + (o.Record?.Measurement?.Seconds ?? 0));
+        md.AppendLine(C, $"- Wall time of all runs: {Duration(total)} (training and final measurements; reused runs count their original time).");
+        md.AppendLine();
+    }
+
+    static void Figures(StringBuilder md, ReproduceReport report)
+    {
+        if (report.Figures.Count == 0) return;
+        md.AppendLine("## Figures");
+        md.AppendLine();
+        foreach (var figure in report.Figures)
+        {
+            md.AppendLine(C, $"![{figure}]({figure})");
+            md.AppendLine();
+            var caption = figure switch
+            {
+                "curves.png" => $"`curves.png`: error (%) against iterations, {TrainingCurves.Caption}, first seed of each network; one colour per network in every figure; " +
+                                "the vertical axis is fitted to the data (log scale when the errors span more than a factor of 20). A run logged only once (a tiny budget) shows a small dot for its training error (the trainer's running average) and a large dot for its test error.",
+                "responses-by-layer.png" => "`responses-by-layer.png`: std of every 3x3 layer's response in network order (Fig. 7 top); " +
+                                            "log scale when the stds span more than a factor of 20.",
+                "responses-sorted.png" => "`responses-sorted.png`: the same stds sorted by magnitude (Fig. 7 bottom), the first 3x3 layer of each unit (top panel) " +
+                                          "and the second (bottom panel) apart.",
+                _ => null,
+            };
+            if (caption is not null)
+            {
+                md.AppendLine(caption);
+                md.AppendLine();
+            }
+        }
     }
 
     static string PaperCell(PaperFigure? paper) =>
-        paper?.Top1 is { } e ? string.Create(CultureInfo.InvariantCulture, $"{e:0.00}{(paper.Note is { } n ? " " + n : "")}") : "—";
+        paper?.Top1 is { } e ? string.Create(C, $"{e:0.00}{(paper.Note is { } n ? " " + n : "")}") : "none given";
 
-    static string Number(double? v) => v is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "—";
+    static string Number(double? v) => v is { } x ? x.ToString("0.00", C) : "none given";
 
-    static string Percent(double? fraction) => fraction is { } f ? (f * 100).ToString("0.00", CultureInfo.InvariantCulture) + "%" : "—";
+    // three decimals for stds near 1, fewer for the exploded responses of an unsettled net
+    static string Number3(double? v) => v is { } x ? x.ToString(Math.Abs(x) >= 100 ? "0" : "0.000", C) : "—";
 
-    static string Std(double? v) => v is { } x ? x.ToString("0.000", CultureInfo.InvariantCulture) : "—";
+    static string Percent(Estimate? e) => e is null ? "—" : string.Create(C, $"{e.Value * 100:0.00}% ± {e.StandardError * 100:0.00}");
 
-    static string Parameters(string net) => (NetworkCost.Of(ModelZoo.Get(net)).Parameters / 1e6).ToString("0.00", CultureInfo.InvariantCulture) + "M";
+    static string Std(LayerResponseStd? r) => r is { Stds.Count: > 0 } ? $"{Number3(r.Mean)} ± {Number3(r.StandardError)}" : "—";
+
+    static string Duration(double seconds) =>
+        seconds < 120 ? string.Create(C, $"{seconds:0} s") : seconds < 7200 ? string.Create(C, $"{seconds / 60:0.0} min") : string.Create(C, $"{seconds / 3600:0.0} h");
+
+    static string Parameters(string net) => (NetworkCost.Of(ModelZoo.Get(net)).Parameters / 1e6).ToString("0.00", C) + "M";
 }

@@ -7,7 +7,7 @@ namespace ResNetSharp.Reproduce;
 /// The paper's experiments as plans (section 4):
 /// <list type="bullet">
 /// <item><c>cifar-depth</c>: Table 6, ResNet-20/32/44/56/110 (1202 with <see cref="ReproduceOptions.Extended"/>) on CIFAR-10;</item>
-/// <item><c>degradation</c>: Fig. 6, plain-20/32/44/56 against ResNet-20/32/44/56;</item>
+/// <item><c>degradation</c>: Fig. 6, plain-20/32/44/56 against ResNet-20/32/44/56/110;</item>
 /// <item><c>responses</c>: Fig. 7, layer response stds of plain-20/56 and ResNet-20/56/110;</item>
 /// <item><c>shortcuts</c>: Table 3, plain-34 and ResNet-34 with options A, B, C on an ImageFolder;</item>
 /// <item><c>imagenet-depth</c>: Tables 2–3, plain-18/34, ResNet-18/34 (option A, as Table 2) and ResNet-50 (101/152 extended) on an ImageFolder.</item>
@@ -29,7 +29,7 @@ public static class Experiments
                 [.. new[] { "resnet20", "resnet32", "resnet44", "resnet56", "resnet110" }.Concat(o.Extended ? ["resnet1202"] : [])
                     .Select(n => (n, "residual"))]),
             "degradation" => Cifar("degradation", "Fig. 6: plain nets degrade with depth, residual nets do not", o,
-                [.. new[] { 20, 32, 44, 56 }.Select(d => ($"plain-{d}", "plain")), .. new[] { 20, 32, 44, 56 }.Select(d => ($"resnet{d}", "residual"))]),
+                [.. new[] { 20, 32, 44, 56 }.Select(d => ($"plain-{d}", "plain")), .. new[] { 20, 32, 44, 56, 110 }.Select(d => ($"resnet{d}", "residual"))]),
             "responses" => Cifar("responses", "Fig. 7: standard deviations of layer responses on CIFAR-10", o,
                 [("plain-20", "plain"), ("plain-56", "plain"), ("resnet20", "residual"), ("resnet56", "residual"), ("resnet110", "residual")]),
             "shortcuts" => ImageFolder("shortcuts", "Table 3: shortcut options A, B, C on ResNet-34", o,
@@ -44,15 +44,20 @@ public static class Experiments
     static ExperimentPlan Cifar(string name, string title, ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets)
     {
         var baseline = Recipes.PaperCifar with { Data = o.Data ?? "cifar10", DataDir = o.DataDir };
-        var runs = Runs(nets, o, net => Evaluations(Schedule(baseline with { Model = net }, o.Budget)));
+        var runs = Runs(nets, o, net => Evaluations(Schedule(baseline with { Model = net }, o.Budget), CifarTestImages));
         var config = runs[0].Config;
+        var warmup = nets.Any(n => ModelZoo.Get(n.Net).Depth >= config.PaperWarmupMinDepth)
+            ? $"; {config.PaperWarmupMinDepth} layers and deeper first train at {config.PaperWarmupLearningRate} until the training error is below {config.PaperWarmupUntilError * 100:0}% (the paper's warm-up)"
+            : "";
         var protocol = new Protocol(
-            Data: config.Data,
-            Split: "train 50k / test 10k",
+            Data: DataName(config.Data),
+            Split: config.Data is "cifar10" or "cifar100" ? "train 50k / test 10k" : "the data's train/ and test/ sets (the CIFAR-10 archive: 50k / 10k)",
             Views: "1 view: the original 32x32 test image",
-            Schedule: $"{config.Recipe}, {config.Iterations} it, lr ÷10 at {string.Join("/", config.Milestones)}, batch {config.BatchSize}{BudgetText(o.Budget)}{InitText(o)}",
-            Seeds: SeedsText(o.Seeds));
-        return new ExperimentPlan(name, title, o, protocol, runs);
+            Schedule: $"{config.Recipe}, {config.Iterations} it, lr {config.LearningRate} ÷10 at {string.Join("/", config.Milestones)} as planned{warmup} (each run's schedule as taken is listed below), batch {config.BatchSize}, " +
+                      $"{EvaluationText(config)}{BudgetText(o.Budget)}{InitText(o, nets)}",
+            Seeds: SeedsText(o.Seeds),
+            Measured: MeasuredText(o, config.Data is "cifar10" or "cifar100" ? CifarTestImages : null));
+        return new ExperimentPlan(name, title, o, protocol, runs, CifarTestImages);
     }
 
     static ExperimentPlan ImageFolder(string name, string title, ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets)
@@ -64,18 +69,21 @@ public static class Experiments
         var crop = o.ImageFolderCropSize;
         var baseline = Recipes.PaperImageNet with { Data = o.Data, DataDir = o.DataDir, CropSize = crop };
         // the plateau rule counts evaluations, so evaluations are spaced like the paper's relative to the schedule
-        var runs = Runs(nets, o, net => Schedule(baseline with { Model = net }, o.Budget) with
+        // (capped so that evaluating costs at most EvaluationShare of training; the test set size is assumed before it is opened)
+        var runs = Runs(nets, o, net =>
         {
-            EvalEvery = Math.Max(1, (int)Math.Round(baseline.EvalEvery * o.Budget)),
+            var c = Schedule(baseline with { Model = net }, o.Budget);
+            return c with { EvalEvery = Math.Max(Math.Max(1, (int)Math.Round(baseline.EvalEvery * o.Budget)), CappedSpacing(c, AssumedImageFolderTestImages)) };
         });
         var config = runs[0].Config;
         var protocol = new Protocol(
-            Data: $"ImageFolder {Path.GetFileName(o.Data.TrimEnd('/', '\\'))}",
+            Data: $"ImageFolder {DataName(o.Data)}",
             Split: "its train/ and test/ (or val/) folders",
             Views: $"1 view: centre {crop}x{crop} crop of the image resized to shorter side {crop * 256 / 224} (paper: 10-crop at 224)",
-            Schedule: $"{config.Recipe} at {crop}px, {config.Iterations} it, lr ÷10 on plateau (evaluated every {config.EvalEvery} it), batch {config.BatchSize}{BudgetText(o.Budget)}{InitText(o)}",
-            Seeds: SeedsText(o.Seeds));
-        return new ExperimentPlan(name, title, o, protocol, runs);
+            Schedule: $"{config.Recipe} at {crop}px, {config.Iterations} it, lr {config.LearningRate} ÷10 on plateau (evaluated every {config.EvalEvery} it; each run's schedule as taken is listed below), batch {config.BatchSize}{BudgetText(o.Budget)}{InitText(o, nets)}",
+            Seeds: SeedsText(o.Seeds),
+            Measured: MeasuredText(o, null));
+        return new ExperimentPlan(name, title, o, protocol, runs, AssumedImageFolderTestImages, TestImagesAssumed: true);
     }
 
     static PlannedRun[] Runs(IReadOnlyList<(string Net, string Group)> nets, ReproduceOptions o, Func<string, TrainingConfig> configure) =>
@@ -89,16 +97,59 @@ public static class Experiments
     // Mini-batches per epoch of CIFAR's 50k training images at the paper's batch of 128.
     const int CifarBatchesPerEpoch = 391;
 
+    const int CifarTestImages = 10_000;
+
+    // The CIFAR-10 JPEG archive's test folder; an ImageFolder's real size is known only once it is opened.
+    const int AssumedImageFolderTestImages = 10_000;
+
+    /// <summary>
+    /// Evaluations during training may cost at most this fraction of the training itself (counting an evaluated image as
+    /// <see cref="ForwardShare"/> of a trained one); the final evaluation is always made.
+    /// </summary>
+    public const double EvaluationShare = 0.25;
+
+    /// <summary>A forward pass is about a third of a training step's forward + backward + update per image.</summary>
+    public const double ForwardShare = 1.0 / 3;
+
     // Fig. 6 draws the test error along the whole run. Once per epoch (the trainer's default) does that for long
-    // schedules; a budget of fewer than four epochs still gets four evaluations, spread evenly.
-    static TrainingConfig Evaluations(TrainingConfig config) =>
-        config.Iterations < 4 * CifarBatchesPerEpoch ? config with { EvalEvery = Math.Max(1, config.Iterations / 4) } : config;
+    // schedules; a budget of fewer than four epochs gets four evaluations, spread evenly; either is capped so that
+    // evaluating costs at most EvaluationShare of training (a tiny budget is then evaluated once, at its end).
+    static TrainingConfig Evaluations(TrainingConfig config, int testImages)
+    {
+        var wanted = config.Iterations < 4 * CifarBatchesPerEpoch ? Math.Max(1, config.Iterations / 4) : 0;
+        var capped = CappedSpacing(config, testImages);
+        if (wanted == 0 && capped <= CifarBatchesPerEpoch) return config;
+        return config with { EvalEvery = Math.Max(wanted, capped) };
+    }
+
+    /// <summary>The smallest evaluation spacing (iterations) that keeps evaluation within <see cref="EvaluationShare"/> of training.</summary>
+    static int CappedSpacing(TrainingConfig config, int testImages)
+    {
+        var allowed = (int)Math.Floor(EvaluationShare * config.Iterations * config.BatchSize / (testImages * ForwardShare));
+        return allowed < 1 ? config.Iterations : (int)Math.Ceiling(config.Iterations / (double)allowed);
+    }
 
     static TrainingConfig Schedule(TrainingConfig config, double budget) => budget < 1 ? config.Scaled(budget) : config;
 
-    static string BudgetText(double budget) => budget < 1 ? $" (budget {budget:0.###} of the paper's schedule)" : " (full paper schedule)";
+    static string BudgetText(double budget) => budget < 1 ? $" (budget {budget:0.#####} of the paper's schedule)" : " (full paper schedule)";
 
-    static string InitText(ReproduceOptions o) => o.ZeroInitResidual ? ", residual units' last BN scale zero-initialised (not the paper's init)" : "";
+    static string EvaluationText(TrainingConfig config) =>
+        config.EvalEvery == 0 ? "test set evaluated once per epoch"
+        : config.EvalEvery >= config.Iterations ? "test set evaluated once, at the end (more would cost more than a quarter of the training)"
+        : $"test set evaluated every {config.EvalEvery} it";
+
+    static string InitText(ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets) =>
+        !o.ZeroInitResidual ? ""
+        : nets.Any(n => !ModelZoo.Get(n.Net).Residual)
+            ? ", residual nets start with each unit's last BN scale at zero (not the paper's init; plain nets have no such scale and keep the paper's init)"
+            : ", each residual unit's last BN scale starts at zero (not the paper's init)";
+
+    static string MeasuredText(ReproduceOptions o, int? testImages) =>
+        $"final training error measured after training in eval mode on {o.TrainMeasureImages:N0} evenly spaced training images (no augmentation); " +
+        $"test error: the last evaluation, over the whole test set{(testImages is { } n ? $" ({n:N0})" : "")}";
+
+    // The data's name without the machine's folders ("cifar10", "cifar-10-jpeg.tar.gz").
+    static string DataName(string data) => Path.GetFileName(data.TrimEnd('/', '\\')) is { Length: > 0 } name ? name : data;
 
     static string SeedsText(int seeds) => seeds == 1 ? "1 seed (0)" : $"{seeds} seeds (0–{seeds - 1})";
 }

@@ -6,8 +6,10 @@ namespace ResNetSharp.Tests.Reporting;
 
 public sealed class ReportWriterTests
 {
+    // a finished run whose final training error was measured on 10,000 training images
     static RunOutcome Finished(PlannedRun run, double train, double test) =>
-        new(run, new TrainingResult("runs/" + run.Folder, FakeMetrics.Curve(train, test), test, train, "latest.ckpt", null, false));
+        new(run, new TrainingResult("runs/" + run.Folder, FakeMetrics.Curve(train, test), test, train, "latest.ckpt", null, false),
+            Record: new RunRecord([new RateChange(0, 0.1)], [], 60, new RunMeasurement(train, 10_000, 10_000, 10, 2)));
 
     static string[] Row(string report, string network) =>
         report.Split('\n').Single(l => l.StartsWith($"| {network} |", StringComparison.Ordinal)).Split('|', StringSplitOptions.TrimEntries)[1..^1];
@@ -30,19 +32,22 @@ public sealed class ReportWriterTests
         // When the report is rendered
         var md = ReportWriter.Render(report);
 
-        // Then each row has our params, the paper's, our best/mean ± std, the paper's error and the protocol
+        // Then each row has our params, the paper's, our mean ± standard error (binomial over 10,000 test images, two seeds) with the best, the paper's error
         var row = Row(md, "resnet110");
         Assert.Equal("1.73M", row[1]);
         Assert.Equal("1.7M", row[2]);
-        Assert.Equal("7.30 best of 2 (7.40 ± 0.14)", row[3]);
+        Assert.Equal("7.40 ± 0.19 (best 7.30 of 2)", row[3]);
         Assert.Equal("6.43 best of 5 (6.61 ± 0.16)", row[4]);
-        Assert.Contains("budget 0.05", row[5]);
-        Assert.Contains("2 seeds", row[5]);
         Assert.Equal("0.27M", Row(md, "resnet20")[1]);
         Assert.Equal("8.75", Row(md, "resnet20")[4]);
-        // and the depth claim is reported as not reproduced, with the numbers, and the budget caveat is stated
-        Assert.Contains("Test error falls with depth from ResNet-20 to ResNet-110 (mean over seeds). — **NOT reproduced**", md);
-        Assert.Contains("resnet56 7.10% → resnet110 7.40%", md);
+        // and the protocol is stated once, not on every row
+        Assert.Single(md.Split('\n'), l => l.StartsWith("- **Schedule:**", StringComparison.Ordinal) && l.Contains("budget 0.05") && l.Contains("(each run's schedule as taken"));
+        Assert.Contains("- **Seeds:** 2 seeds", md);
+        Assert.Equal(6, row.Length);
+        // and ResNet-110 being 0.30 points worse than ResNet-56 is within noise: the depth claim is inconclusive, not "NOT reproduced"
+        Assert.Contains("Test error falls with depth from ResNet-20 to ResNet-110 (mean over seeds). — **inconclusive**", md);
+        Assert.Contains("resnet56 7.10% ± 0.18 → resnet110 7.40% ± 0.19", md);
+        Assert.Contains("resnet110 < resnet56: the difference is 1.2 combined standard errors, within noise", md);
         Assert.Contains("Shortened schedule", md);
         Assert.Contains("![curves.png](curves.png)", md);
     }
@@ -62,15 +67,19 @@ public sealed class ReportWriterTests
             ["resnet32"] = 0.03,
             ["resnet44"] = 0.02,
             ["resnet56"] = 0.01,
+            ["resnet110"] = 0.012,
         };
         var report = new ReproduceReport(plan, [.. plan.Runs.Select(r => Finished(r, train[r.Network], train[r.Network] + 0.05))], [], []);
 
         var md = ReportWriter.Render(report);
 
-        Assert.Contains("Degradation: plain-56 ends with a higher training error than plain-20. — **reproduced**: plain-56 8.00% vs plain-20 5.00%", md);
-        Assert.Contains("ResNet-56 ends with a lower training error than ResNet-20. — **reproduced**: resnet56 1.00% vs resnet20 4.00%", md);
-        Assert.Equal("8.00", Row(md, "plain-56")[2]);
-        Assert.Equal("13.00", Row(md, "plain-56")[3]);
+        Assert.Contains("Degradation: plain-56 ends with a higher training error than plain-20. — **reproduced**: plain-56 8.00% ± 0.27 vs plain-20 5.00% ± 0.22", md);
+        Assert.Contains("ResNet-56 ends with a lower training error than ResNet-20. — **reproduced**: resnet56 1.00% ± 0.10 vs resnet20 4.00% ± 0.20", md);
+        Assert.Contains("ResNet-110 ends with a lower training error than ResNet-56. — **inconclusive**", md);
+        Assert.Equal("8.00 ± 0.27", Row(md, "plain-56")[2]);
+        Assert.Equal("13.00 ± 0.34", Row(md, "plain-56")[3]);
+        Assert.Equal("none given", Row(md, "plain-56")[4]);
+        Assert.Equal("yes", Row(md, "plain-56")[5]);
         Assert.DoesNotContain("Shortened schedule", md);
     }
 
@@ -92,11 +101,28 @@ public sealed class ReportWriterTests
         Assert.Contains("plain-34-seed0: interrupted", md);
         Assert.Contains("resnet50-seed0: not run", md);
         Assert.Contains("Degradation: plain-34 has a higher error than plain-18. — not checked (runs missing)", md);
-        Assert.Equal("40.00", Row(md, "plain-18")[2]);
+        Assert.Equal("40.00 ± 0.49", Row(md, "plain-18")[2]);
         Assert.Equal("27.94", Row(md, "plain-18")[3]);
         Assert.Equal("—", Row(md, "plain-34")[2]);
         Assert.Equal("A", Row(md, "resnet34-a")[1]);
         Assert.Equal("25.03", Row(md, "resnet34-a")[3]);
         Assert.Contains("Not ImageNet", md);
+    }
+
+    [Fact]
+    public void Should_Call_A_Degradation_Inconclusive_When_The_Deep_Plain_Net_Never_Left_Chance()
+    {
+        // Given a tiny budget where plain-56 ends at 89.9% training error (chance is 90%) and plain-20 at 80%
+        var plan = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.001 });
+        double Train(string net) => net switch { "plain-56" => 0.899, "plain-20" => 0.80, _ => 0.70 };
+        var report = new ReproduceReport(plan, [.. plan.Runs.Select(r => Finished(r, Train(r.Network), Train(r.Network)))], [], []);
+
+        var md = ReportWriter.Render(report);
+
+        // Then the claim is inconclusive and says why, and the run is flagged in its row and above the table
+        Assert.Contains("Degradation: plain-56 ends with a higher training error than plain-20. — **inconclusive**", md);
+        Assert.Contains("plain-56 never left chance", md);
+        Assert.Equal("**no: at chance**", Row(md, "plain-56")[5]);
+        Assert.Contains("**Never left chance:** plain-56", md);
     }
 }

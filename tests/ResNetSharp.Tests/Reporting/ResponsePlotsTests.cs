@@ -41,6 +41,29 @@ public sealed class ResponsePlotsTests
     }
 
     [Fact]
+    public void Should_Draw_First_And_Second_Layers_Apart_On_A_Log_Axis_When_One_Net_Is_An_Outlier()
+    {
+        // Given basic units (".bn1", ".bn2" per unit) where one net responds 100x more than the others
+        static LayerResponseStd Units(int units, double first, double second) => new(
+            [.. Enumerable.Range(0, units).SelectMany(u => new[] { $"layer1.{u}.bn1", $"layer1.{u}.bn2" })],
+            [.. Enumerable.Range(0, units).SelectMany(_ => new[] { first, second })]);
+        (string, LayerResponseStd)[] nets = [("plain-56", Units(27, 9.0, 8.0)), ("resnet20", Units(9, 0.09, 0.05))];
+        var all = nets.SelectMany(n => n.Item2.Stds).ToArray();
+
+        // When the sorted panels are laid out
+        var plots = ResponsePlots.SortedPlots(nets, all, PlotStyle.NeedsLog(all));
+        foreach (var plot in plots) plot.GetImage(ResponsePlots.Width, ResponsePlots.Height).Dispose();
+
+        // Then there are two panels (first layers, second layers) on a log axis, each with the legend outside its data
+        Assert.True(PlotStyle.NeedsLog(all));
+        Assert.Equal(2, plots.Length);
+        Assert.Equal([0.09], nets[1].Item2.FirstOfUnit.Stds.Distinct());
+        Assert.Equal([0.05], nets[1].Item2.SecondOfUnit.Stds.Distinct());
+        Assert.All(plots, p => Assert.True(PlotStyle.LegendRect(p)!.Value.Left >= PlotStyle.DataRect(p).Right));
+        Assert.All(plots, p => Assert.Contains("log", p.Axes.Left.Label.Text));
+    }
+
+    [Fact]
     public void Should_Refuse_A_Net_Without_Layers()
     {
         var error = Assert.Throws<ArgumentException>(() =>

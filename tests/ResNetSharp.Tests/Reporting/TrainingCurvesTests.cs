@@ -45,6 +45,37 @@ public sealed class TrainingCurvesTests
     }
 
     [Fact]
+    public void Should_Place_The_Legend_Outside_The_Data_Area()
+    {
+        // Given nine curves whose last values (the ones claims use) sit in the upper right, where a legend used to be
+        var runs = new[] { 20, 32, 44, 56, 110 }.Select((d, i) => new CurveRun($"resnet{d}", FakeMetrics.Curve(0.80 + i * 0.01, 0.85 + i * 0.01))).ToArray();
+
+        // When the panel is laid out at its size
+        var plot = TrainingCurves.Plots([new CurvePanel("residual nets", runs)])[0];
+        using var image = plot.GetImage(TrainingCurves.PanelWidth, TrainingCurves.PanelHeight);
+
+        // Then the legend has its own rectangle, right of the data rectangle, overlapping none of it
+        var legend = PlotStyle.LegendRect(plot);
+        var data = PlotStyle.DataRect(plot);
+        Assert.NotNull(legend);
+        Assert.True(legend.Value.Left >= data.Right, $"legend {legend} overlaps data {data}");
+        Assert.True(legend.Value.Width > 20 && legend.Value.Right <= TrainingCurves.PanelWidth);
+        // and the error axis is fitted to the data (80–94%), not 0–95%
+        var limits = plot.Axes.GetLimits();
+        Assert.InRange(limits.Bottom, 70, 80);
+        Assert.InRange(limits.Top, 90, 100);
+    }
+
+    [Fact]
+    public void Should_Give_Every_Network_Its_Own_Colour_In_Every_Figure()
+    {
+        string[] nets = ["plain-20", "plain-32", "plain-44", "plain-56", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202"];
+
+        Assert.Equal(nets.Length, nets.Select(PlotStyle.ColourOf).Distinct().Count());
+        Assert.Equal(PlotStyle.ColourOf("resnet56"), PlotStyle.ColourOf("resnet56"));
+    }
+
+    [Fact]
     public void Should_Refuse_A_Run_Without_Metrics()
     {
         var error = Assert.Throws<ArgumentException>(() =>

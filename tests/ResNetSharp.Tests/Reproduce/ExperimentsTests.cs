@@ -30,9 +30,9 @@ public sealed class ExperimentsTests
         // When the degradation plan is made with budget 0.05 and 3 seeds
         var plan = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.05, Seeds = 3 });
 
-        // Then 8 nets x 3 seeds, each with the scaled schedule and its own seed and folder
-        Assert.Equal(24, plan.Runs.Count);
-        Assert.Equal(["plain-20", "plain-32", "plain-44", "plain-56", "resnet20", "resnet32", "resnet44", "resnet56"], plan.Networks);
+        // Then 9 nets (Fig. 6 draws ResNet-110 too) x 3 seeds, each with the scaled schedule and its own seed and folder
+        Assert.Equal(27, plan.Runs.Count);
+        Assert.Equal(["plain-20", "plain-32", "plain-44", "plain-56", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110"], plan.Networks);
         Assert.All(plan.Runs, r => Assert.Equal(3_200, r.Config.Iterations));
         Assert.All(plan.Runs, r => Assert.Equal([1_600, 2_400], r.Config.Milestones));
         Assert.Equal([0, 1, 2], plan.Runs.Where(r => r.Network == "plain-56").Select(r => r.Config.Seed));
@@ -55,8 +55,9 @@ public sealed class ExperimentsTests
         Assert.All(zeroInit.Runs, r => Assert.Equal(r.Group == "residual", r.Config.ZeroInitLast));
         static string[] PlainConfigs(ExperimentPlan plan) => [.. plan.Runs.Where(r => r.Group == "plain").Select(r => JsonSerializer.Serialize(r.Config))];
         Assert.Equal(PlainConfigs(paper), PlainConfigs(zeroInit)); // so plain runs are shared between the two
-        Assert.DoesNotContain("zero-initialised", paper.Protocol.Schedule);
-        Assert.Contains("zero-initialised", zeroInit.Protocol.Schedule);
+        Assert.DoesNotContain("BN scale at zero", paper.Protocol.Schedule);
+        Assert.Contains("residual nets start with each unit's last BN scale at zero", zeroInit.Protocol.Schedule);
+        Assert.Contains("plain nets have no such scale and keep the paper's init", zeroInit.Protocol.Schedule);
     }
 
     [Fact]
@@ -68,6 +69,21 @@ public sealed class ExperimentsTests
         // Then every run evaluates every 128 iterations, so each test-error curve has four points
         Assert.All(plan.Runs, r => Assert.Equal(512, r.Config.Iterations));
         Assert.All(plan.Runs, r => Assert.Equal(128, r.Config.EvalEvery));
+    }
+
+    [Fact]
+    public void Should_Cap_Evaluation_At_A_Quarter_Of_Training_And_Say_So()
+    {
+        // When the degradation plan is made with a budget of 32 iterations (4,096 training images; one test pass is 10,000)
+        var plan = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.0005 });
+
+        // Then every run is evaluated once, at its end, and the protocol says why, the measurement and the budget
+        Assert.All(plan.Runs, r => Assert.Equal(32, r.Config.Iterations));
+        Assert.All(plan.Runs, r => Assert.Equal(32, r.Config.EvalEvery));
+        Assert.Contains("evaluated once, at the end", plan.Protocol.Schedule);
+        Assert.Contains("budget 0.0005", plan.Protocol.Schedule);
+        Assert.Contains("10,000 evenly spaced training images", plan.Protocol.Measured);
+        Assert.DoesNotContain("/", plan.Protocol.Data);
     }
 
     [Fact]

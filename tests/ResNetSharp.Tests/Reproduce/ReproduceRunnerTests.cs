@@ -16,9 +16,13 @@ public sealed class ReproduceRunnerTests
         public List<(TrainingConfig Config, string Folder)> Calls { get; } = [];
         public Func<TrainingConfig, bool> Interrupt { get; init; } = _ => false;
 
-        public TrainingResult Train(TrainingConfig config, string folder, CancellationToken ct)
+        public TrainingResult Train(TrainingConfig config, string folder, ITrainingObserver observer, CancellationToken ct)
         {
             Calls.Add((config, folder));
+            // the rates a step schedule takes, and a layout notice for plain-56, as the trainer reports them
+            observer.Stepped(0, 2.3, config.LearningRate);
+            foreach (var (m, i) in config.Milestones.Select((m, i) => (m, i))) observer.Stepped(m, 1.0, config.LearningRate * Math.Pow(0.1, i + 1));
+            if (config.Model == "plain-56") observer.Note("channels-last disagrees with the plain layout for plain-56 (relative error 0.01); training in the plain layout");
             var depth = int.Parse(new string([.. config.Model.Where(char.IsAsciiDigit)]));
             var plain = config.Model.StartsWith("plain", StringComparison.Ordinal);
             var train = (plain ? 0.02 + depth / 1000.0 : 0.06 - depth / 2000.0) + config.Seed * 0.001;
@@ -41,7 +45,7 @@ public sealed class ReproduceRunnerTests
         var second = new FakeTrainer();
         var again = new ReproduceRunner(second.Train).Run(plan, folder);
 
-        // Then the first trains all 8 runs in their folders, the second reuses them all and trains nothing
+        // Then the first trains all 9 runs in their folders, the second reuses them all and trains nothing
         Assert.Equal(plan.Runs.Select(r => Path.Combine(folder, "runs", r.Folder)), first.Calls.Select(c => c.Folder));
         Assert.Equal(plan.Runs.Select(r => r.Config), first.Calls.Select(c => c.Config));
         Assert.True(outcome.Complete);
@@ -67,11 +71,11 @@ public sealed class ReproduceRunnerTests
         var degradation = new ReproduceRunner(trainer.Train).Run(Experiments.Plan("degradation", options), Path.Combine(root, "degradation"), runsDirectory: runs);
         var responses = new ReproduceRunner(trainer.Train, Measure).Run(Experiments.Plan("responses", options), Path.Combine(root, "responses"), runsDirectory: runs);
 
-        // Then responses trains only ResNet-110 and reuses plain-20/56 and ResNet-20/56; each experiment has its own report
+        // Then responses trains nothing and reuses all five of its nets (degradation trains ResNet-110 too); each experiment has its own report
         Assert.Equal(9, trainer.Calls.Count);
         Assert.Equal("resnet110", trainer.Calls[^1].Config.Model);
         Assert.All(trainer.Calls, c => Assert.StartsWith(runs, c.Folder));
-        Assert.Equal(["plain-20", "plain-56", "resnet20", "resnet56"], responses.Report.Runs.Where(r => r.Reused).Select(r => r.Run.Network));
+        Assert.Equal(["plain-20", "plain-56", "resnet20", "resnet56", "resnet110"], responses.Report.Runs.Where(r => r.Reused).Select(r => r.Run.Network));
         Assert.NotEqual(degradation.ReportPath, responses.ReportPath);
         Assert.True(File.Exists(degradation.ReportPath));
         Assert.True(File.Exists(responses.ReportPath));
@@ -97,7 +101,7 @@ public sealed class ReproduceRunnerTests
         Assert.Null(partial.Report.Runs[3].Result);
         Assert.Contains("plain-44-seed0: interrupted", partialReport);
         Assert.Contains("plain-56-seed0: not run", partialReport);
-        Assert.Equal(["plain-44", "plain-56", "resnet20", "resnet32", "resnet44", "resnet56"], resumed.Calls.Select(c => c.Config.Model));
+        Assert.Equal(["plain-44", "plain-56", "resnet20", "resnet32", "resnet44", "resnet56", "resnet110"], resumed.Calls.Select(c => c.Config.Model));
         Assert.True(complete.Complete);
     }
 
@@ -134,6 +138,34 @@ public sealed class ReproduceRunnerTests
         Assert.Equal(["curves.png", "responses-by-layer.png", "responses-sorted.png"], outcome.Report.Figures);
         var report = File.ReadAllText(outcome.ReportPath);
         Assert.Contains("![responses-sorted.png](responses-sorted.png)", report);
-        Assert.Contains("Deeper residual nets respond less: ResNet-20 > ResNet-56 > ResNet-110 (mean std). — **reproduced**", report);
+        Assert.Contains("Deeper residual nets respond less: ResNet-20 > ResNet-56 > ResNet-110. — **reproduced**", report);
+    }
+
+    [Fact]
+    public void Should_Measure_Each_Finished_Run_Once_And_Record_Its_Schedule_And_Notices()
+    {
+        // Given the degradation plan, a fake trainer and a fake final measurement
+        var plan = Experiments.Plan("degradation", new ReproduceOptions { Budget = 0.01 });
+        var folder = NewFolder();
+        var measured = new List<string>();
+        RunMeasurement Measure(TrainingConfig config, TrainingResult result)
+        {
+            measured.Add(config.Model);
+            return new RunMeasurement(result.FinalTrainError, 10_000, 10_000, 10, 1.5);
+        }
+
+        // When it runs twice with the measurement
+        var first = new ReproduceRunner(new FakeTrainer().Train) { MeasureFinal = Measure }.Run(plan, folder);
+        var again = new ReproduceRunner(new FakeTrainer().Train) { MeasureFinal = Measure }.Run(plan, folder);
+
+        // Then every run is measured once (the second invocation reuses the stored measurement)
+        Assert.Equal(plan.Networks, measured);
+        Assert.All(again.Report.Runs, r => Assert.Equal(10_000, r.Record!.Measurement!.TrainImages));
+        // and the report gives each run's schedule as taken, its layout fallback and the measurement it rests on
+        var report = File.ReadAllText(again.ReportPath);
+        Assert.Contains("| plain-20-seed0 | 0.1; drops at 320 (→ 0.01), 480 (→ 0.001); final 0.001 of 640 it |", report);
+        Assert.Contains("Layout fallbacks: plain-56-seed0", report);
+        Assert.Contains("10,000 evenly spaced training images", report);
+        Assert.Equal(first.Report.Runs.Select(r => r.Record!.Schedule(r.Run.Config)), again.Report.Runs.Select(r => r.Record!.Schedule(r.Run.Config)));
     }
 }
