@@ -48,7 +48,7 @@ public sealed record CifarOptions
 /// <summary>
 /// The official CIFAR binary format: records of label byte(s) then 3072 pixel bytes, a 32x32 R plane,
 /// then G, then B. CIFAR-10 records have 1 label byte; CIFAR-100 records a coarse then a fine byte.
-/// Files are read whole into memory; images are kept as HWC bytes in one array.
+/// Files are read whole into memory; each image is kept as its own HWC byte array.
 /// </summary>
 public static class CifarBinary
 {
@@ -104,7 +104,7 @@ public static class CifarBinary
                     $"{files[i]} is {lengths[i]:N0} bytes, not a multiple of the {record}-byte record ({labelBytes} label byte(s) + {PixelBytes} pixels): " +
                     "the file is truncated or of another format. Delete it and download or copy it again.");
         var total = (int)(lengths.Sum() / record);
-        var pixels = new byte[(long)total * PixelBytes];
+        var images = new RgbImage[total];
         var labels = new int[total];
         var buffer = new byte[record];
         var n = 0;
@@ -117,19 +117,10 @@ public static class CifarBinary
                 labels[n] = buffer[labelIndex];
                 if (labels[n] >= classNames.Count)
                     throw new InvalidDataException($"{file}: record {n} has label {labels[n]} but there are {classNames.Count} classes; is this the right CIFAR variant?");
-                var dst = pixels.AsSpan(n * PixelBytes, PixelBytes);
-                var src = buffer.AsSpan(labelBytes);
-                for (var p = 0; p < 1024; p++) // planes → HWC
-                {
-                    dst[p * 3] = src[p];
-                    dst[p * 3 + 1] = src[1024 + p];
-                    dst[p * 3 + 2] = src[2048 + p];
-                }
+                images[n] = RgbImage.FromPlanes(buffer.AsSpan(labelBytes), 32, 32);
                 n++;
             }
         }
-        var images = new RgbImage[total];
-        for (var i = 0; i < total; i++) images[i] = new RgbImage(32, 32, pixels.AsMemory(i * PixelBytes, PixelBytes));
         return new InMemoryDataset(images, labels, classNames);
     }
 

@@ -27,9 +27,6 @@ public readonly struct RgbImage
     /// <summary>The RGB bytes, HWC.</summary>
     public ReadOnlyMemory<byte> Pixels { get; }
 
-    /// <summary>Length of the shorter side.</summary>
-    public int ShorterSide => Math.Min(Width, Height);
-
     /// <summary>Channel <paramref name="c"/> (0 = R, 1 = G, 2 = B) of the pixel at column <paramref name="x"/>, row <paramref name="y"/>.</summary>
     public byte this[int x, int y, int c] => Pixels.Span[(y * Width + x) * 3 + c];
 
