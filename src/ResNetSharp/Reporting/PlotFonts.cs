@@ -16,10 +16,8 @@ public static class PlotFonts
     /// <summary>A .ttf/.otf file to draw plot text with, instead of looking for an installed sans-serif family.</summary>
     public static string? FontFile { get; set; }
 
-    /// <summary>The family plot text is drawn with (resolves it on first use).</summary>
+    /// <summary>Resolves the family plot text is drawn with, once, and returns it.</summary>
     /// <exception cref="InvalidOperationException">No usable font was found; the message says where to put one.</exception>
-    public static string Family => Ensure();
-
     internal static string Ensure()
     {
         lock (Gate)
