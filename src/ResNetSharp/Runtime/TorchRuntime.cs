@@ -16,23 +16,12 @@ public sealed record RuntimeOptions
     /// </summary>
     public bool TuneAllocator { get; init; } = true;
 
-    /// <summary>
-    /// Let libtorch's OpenMP threads sleep instead of spin while they wait (<c>OMP_WAIT_POLICY=PASSIVE</c>, set through
-    /// libc before libtorch loads; an OMP_WAIT_POLICY already in the environment wins). Off by default: on two cores it
-    /// cost about 1.5x on batch-1 inference, but it avoided 5-100x slowdowns while another spinning libtorch process ran.
-    /// </summary>
-    public bool PassiveThreadWait { get; init; }
-
     /// <summary>Where a patched private copy of the native shim is kept; null means the user cache folder.</summary>
     public string? CacheDirectory { get; init; }
 }
 
 /// <summary>What <see cref="TorchRuntime.EnsureLoaded"/> did, for logs and diagnostics.</summary>
-public sealed record RuntimeReport(string? NativeDirectory, string? ShimPath, IReadOnlyList<string> WeakenedVersions, bool AllocatorTuned, int Threads)
-{
-    /// <summary>OMP_WAIT_POLICY as libtorch's OpenMP saw it at load (null: unset, OpenMP's spinning default).</summary>
-    public string? OmpWaitPolicy { get; init; }
-}
+public sealed record RuntimeReport(string? NativeDirectory, string? ShimPath, IReadOnlyList<string> WeakenedVersions, bool AllocatorTuned, int Threads);
 
 /// <summary>Thrown when libtorch cannot be loaded; the message lists what was tried and what to do.</summary>
 public sealed class TorchRuntimeException(string message, Exception? inner = null) : Exception(message, inner);
@@ -69,7 +58,6 @@ public static class TorchRuntime
             if (report is null)
             {
                 var tuned = options.TuneAllocator && NativeAllocator.KeepFreedMemory();
-                if (options.PassiveThreadWait) NativeEnvironment.SetIfUnset("OMP_WAIT_POLICY", "PASSIVE"); // read once, when libgomp loads
                 var (dir, shim, weakened) = OperatingSystem.IsLinux() ? LoadLinuxShim(options) : (null, null, []);
                 try
                 {
@@ -81,7 +69,7 @@ public static class TorchRuntime
                         $"TorchSharp could not initialise libtorch ({e.Message}). Native folder: {dir ?? "not found"}; shim: {shim ?? "not loaded"}. " +
                         "Check that the TorchSharp-cpu (or a CUDA) package is referenced and that its runtimes/<rid>/native files were copied next to the program.", e);
                 }
-                report = new RuntimeReport(dir, shim, weakened, tuned, 0) { OmpWaitPolicy = NativeEnvironment.Get("OMP_WAIT_POLICY") };
+                report = new RuntimeReport(dir, shim, weakened, tuned, 0);
             }
             if (options.Threads is { } n)
             {
