@@ -17,8 +17,36 @@ public sealed class TorchRuntimeTests
 
         // Then the result is right and the report names the shim that was loaded
         Assert.Equal(15f, sum);
-        Assert.True(report.Threads >= 1);
         if (OperatingSystem.IsLinux()) Assert.NotNull(report.ShimPath);
+    }
+
+    [Fact]
+    public void Should_Set_The_Thread_Count_And_Report_What_Libtorch_Uses()
+    {
+        // Given the runtime loaded, and a thread count other than the current one
+        var before = TorchRuntime.EnsureLoaded().Threads;
+        var wanted = before == 1 ? 2 : 1;
+        try
+        {
+            // When it is asked for that count
+            var report = TorchRuntime.EnsureLoaded(new RuntimeOptions { Threads = wanted });
+
+            // Then libtorch uses it and the report says so
+            Assert.Equal(wanted, torch.get_num_threads());
+            Assert.Equal(wanted, report.Threads);
+            Assert.Equal(wanted, TorchRuntime.Report!.Threads);
+        }
+        finally
+        {
+            TorchRuntime.EnsureLoaded(new RuntimeOptions { Threads = before });
+        }
+    }
+
+    [Fact]
+    public void Should_Reject_A_Thread_Count_Below_One()
+    {
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => TorchRuntime.EnsureLoaded(new RuntimeOptions { Threads = 0 }));
+        Assert.Contains("at least 1", e.Message);
     }
 
     [Fact]
