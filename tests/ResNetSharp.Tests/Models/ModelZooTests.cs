@@ -109,18 +109,32 @@ public sealed class ModelZooTests
         Assert.Equal(projections, net.named_modules().Count(m => m.name.EndsWith("downsample", StringComparison.Ordinal)));
     }
 
-    [Fact]
-    public void Should_Let_A_Gradient_Reach_The_First_Layer_Of_A_110_Layer_Net()
+    [Theory]
+    [InlineData("resnet20", "layer1.0", 16, 32)] // basic unit, first stage
+    [InlineData("resnet20", "layer3.2", 64, 8)] // basic unit, after a stride-2 stage
+    [InlineData("resnet50", "layer2.1", 512, 7)] // bottleneck unit
+    public void Should_Carry_The_Input_Over_The_Identity_Shortcut_When_The_Residual_Branch_Is_Emptied(string name, string unit, int channels, int size)
     {
-        using var net = ModelZoo.Create("resnet110");
-        using var x = randn(2, 3, 32, 32);
+        // Given a residual net and its plain twin whose residual branches end in a zeroed BN scale (F(x) = 0)
+        using var residual = new ResNet(ModelZoo.Get(name) with { ZeroInitLast = true });
+        using var plain = new ResNet(ModelZoo.Get(name) with { ZeroInitLast = true, Residual = false });
+        residual.eval();
+        plain.eval();
+        using var x = randn(2, channels, size, size);
 
-        using var loss = nn.functional.cross_entropy(net.forward(x), tensor(new long[] { 1, 7 }));
-        loss.backward();
+        // When one unit with an identity shortcut runs on its own
+        using var y = Unit(residual, unit).call(x);
+        using var plainY = Unit(plain, unit).call(x);
 
-        var grad = net.get_parameter("conv1.weight")!.grad!;
-        Assert.True(grad.abs().sum().item<float>() > 0);
+        // Then eq. 1 gives relu(F(x) + x) = relu(x), while the plain unit, with no shortcut, gives relu(0) = 0
+        using var expected = x.relu();
+        Assert.True(y.allclose(expected), $"{name} {unit}: the residual unit is not relu(x) when F(x) = 0");
+        Assert.True(expected.abs().sum().item<float>() > 0);
+        Assert.Equal(0f, plainY.abs().max().item<float>());
     }
+
+    static nn.Module<Tensor, Tensor> Unit(ResNet net, string path) =>
+        (nn.Module<Tensor, Tensor>)net.named_modules().Single(m => m.name == path).module;
 
     [Fact]
     public void Should_Fail_With_The_Known_Names_And_The_Closest_One()
