@@ -106,17 +106,27 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>The pooled features [FeatureSize] of each image file (folders expanded), <paramref name="batchSize"/> at a time; unreadable files carry an error.</summary>
     public IReadOnlyList<ImageFeatures> FeaturesOfFiles(IEnumerable<string> paths, int batchSize = 32)
     {
+        return OverFiles(paths, batchSize, Features, (file, features) => new ImageFeatures(file, features), (file, error) => new ImageFeatures(file, [], error));
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="paths"/> (folders expanded) <paramref name="batchSize"/> at a time and runs
+    /// <paramref name="compute"/> on each batch's readable images; an unreadable file gets <paramref name="failed"/> with the reason.
+    /// </summary>
+    TResult[] OverFiles<TValue, TResult>(IEnumerable<string> paths, int batchSize, Func<RgbImage[], IReadOnlyList<TValue>> compute,
+                                         Func<string, TValue, TResult> ok, Func<string, string?, TResult> failed)
+    {
         var files = paths.SelectMany(Expand).ToArray();
-        var results = new ImageFeatures[files.Length];
+        var results = new TResult[files.Length];
         for (var start = 0; start < files.Length; start += batchSize)
         {
             var chunk = Enumerable.Range(start, Math.Min(batchSize, files.Length - start)).ToArray();
             var decoded = Decode(files, chunk);
             var good = Enumerable.Range(0, chunk.Length).Where(i => decoded[i].Error is null).ToArray();
-            foreach (var i in Enumerable.Range(0, chunk.Length).Except(good)) results[chunk[i]] = new ImageFeatures(files[chunk[i]], [], decoded[i].Error);
+            foreach (var i in Enumerable.Range(0, chunk.Length).Except(good)) results[chunk[i]] = failed(files[chunk[i]], decoded[i].Error);
             if (good.Length == 0) continue;
-            var features = Features(good.Select(i => decoded[i].Image).ToArray());
-            for (var j = 0; j < good.Length; j++) results[chunk[good[j]]] = new ImageFeatures(files[chunk[good[j]]], features[j]);
+            var values = compute(good.Select(i => decoded[i].Image).ToArray());
+            for (var j = 0; j < good.Length; j++) results[chunk[good[j]]] = ok(files[chunk[good[j]]], values[j]);
         }
         return results;
     }
@@ -167,19 +177,7 @@ public sealed class ImageClassifier : IDisposable
     public IReadOnlyList<Prediction> ClassifyFiles(IEnumerable<string> paths, int topK = 5, bool tenCrop = false, int batchSize = 32)
     {
         RequireClassifier();
-        var files = paths.SelectMany(Expand).ToArray();
-        var results = new Prediction[files.Length];
-        for (var start = 0; start < files.Length; start += batchSize)
-        {
-            var chunk = Enumerable.Range(start, Math.Min(batchSize, files.Length - start)).ToArray();
-            var decoded = Decode(files, chunk);
-            var good = Enumerable.Range(0, chunk.Length).Where(i => decoded[i].Error is null).ToArray();
-            foreach (var i in Enumerable.Range(0, chunk.Length).Except(good)) results[chunk[i]] = new Prediction(files[chunk[i]], [], decoded[i].Error);
-            if (good.Length == 0) continue;
-            var scores = Classify(good.Select(i => decoded[i].Image).ToArray(), topK, tenCrop);
-            for (var j = 0; j < good.Length; j++) results[chunk[good[j]]] = new Prediction(files[chunk[good[j]]], scores[j]);
-        }
-        return results;
+        return OverFiles(paths, batchSize, images => Classify(images, topK, tenCrop), (file, scores) => new Prediction(file, scores), (file, error) => new Prediction(file, [], error));
     }
 
     /// <summary>The top <paramref name="topK"/> classes of each image, probabilities averaged over views with 10-crop.</summary>

@@ -130,14 +130,7 @@ static class TestImages
     /// <summary>A palette (colour type 3) PNG: pixel (x, y) uses palette entry (x + y) mod palette size.</summary>
     public static byte[] PalettePng(int width, int height, (byte R, byte G, byte B)[] palette)
     {
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 3;
-        Chunk(png, "IHDR", ihdr);
+        using var png = PngStart(width, height, colourType: 3);
         Chunk(png, "PLTE", [.. palette.SelectMany(p => new[] { p.R, p.G, p.B })]);
         using var raw = new MemoryStream();
         for (var y = 0; y < height; y++)
@@ -155,19 +148,26 @@ static class TestImages
     /// <summary>A hostile PNG of a few dozen bytes whose header declares <paramref name="width"/> x <paramref name="height"/> RGBA pixels.</summary>
     public static byte[] HugeHeaderPng(int width, int height)
     {
-        using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
-        var ihdr = new byte[13];
-        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
-        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
-        ihdr[8] = 8;
-        ihdr[9] = 6; // RGBA
-        Chunk(png, "IHDR", ihdr);
+        using var png = PngStart(width, height, colourType: 6); // RGBA
         using var z = new MemoryStream();
         using (var zs = new ZLibStream(z, CompressionLevel.Optimal, leaveOpen: true)) zs.Write(new byte[5]);
         Chunk(png, "IDAT", z.ToArray());
         Chunk(png, "IEND", []);
         return png.ToArray();
+    }
+
+    /// <summary>A PNG stream holding the signature and an IHDR chunk of 8-bit samples of <paramref name="colourType"/>.</summary>
+    static MemoryStream PngStart(int width, int height, byte colourType)
+    {
+        var png = new MemoryStream();
+        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8;
+        ihdr[9] = colourType;
+        Chunk(png, "IHDR", ihdr);
+        return png;
     }
 
     static void Chunk(Stream s, string type, byte[] data)
