@@ -125,6 +125,7 @@ public static class OnnxImport
         readonly Dictionary<string, WeightData> weights = [];
         readonly List<string> notes = [];
         readonly Dictionary<string, int> sizes = [];
+        readonly Dictionary<string, int> padBefore = []; // option-A units whose zero channels come first, by unit path
         int? size;
         bool asymmetricNoted;
 
@@ -134,6 +135,14 @@ public static class OnnxImport
             foreach (var t in graph.Initializer) constants[t.Name] = t;
             foreach (var node in graph.Node)
             {
+                if (node.OpType != "Constant") continue;
+                constants[node.Output[0]] = node.Attribute.FirstOrDefault(a => a.Name == "value")?.T
+                    ?? throw Misfit(node, "a Constant with a tensor 'value'");
+            }
+            var folded = OnnxConstantFolding.Fold(graph, constants);
+            foreach (var node in graph.Node)
+            {
+                if (folded.Contains(node)) continue;
                 if (node.OpType == "Constant")
                 {
                     var value = node.Attribute.FirstOrDefault(a => a.Name == "value")?.T
@@ -195,10 +204,16 @@ public static class OnnxImport
 
             // Tail: [BN, ReLU,] pool, [Flatten, Gemm].
             if (preact) x = Relu(Bn(Only(x, "the final BatchNormalization"), "norm"));
-            x = Pool(Only(x, "a global average pool"), channels);
+            x = Pool(PastZeroPad(Only(x, "a global average pool")), channels);
             var (output, logits, classes) = Head(x, channels);
 
             var spec = BuildSpec(name, imageNet, stem.OutChannels, units, preact, classes);
+            if (padBefore.Count > 0)
+            {
+                PermuteStream(units, stem.OutChannels, preact);
+                notes.Add("option A puts the zero channels before the input's channels in this graph; the channels the shortcuts carry were reordered to ours (same outputs" +
+                    (logits ? ")" : "; the features come out in our channel order)"));
+            }
             RenameUnits(spec);
             return new OnnxImportResult(CreateNetwork(spec, logits), output, logits, notes);
         }
@@ -254,6 +269,58 @@ public static class OnnxImport
                 if (u.Shortcut != expected) throw Misfit(u.Add ?? u.FirstConv, $"a {expected} shortcut here, as option {option} gives (this unit has {u.Shortcut})");
             }
             return spec.Validate();
+        }
+
+        // Option A that puts zero channels before the input's channels computes our network up to an order of the
+        // channels that the shortcuts carry: the graph's channel c of the residual stream is our channel perm[c].
+        // Every weight that reads the stream is reordered along its input axis, every one that writes it along its output axis.
+        void PermuteStream(List<Unit> units, int stemWidth, bool preact)
+        {
+            var perm = Enumerable.Range(0, stemWidth).ToArray();
+            for (var i = 0; i < units.Count; i++)
+            {
+                var u = units[i];
+                var path = $"u{i}";
+                var reads = preact ? new[] { (path + ".bn1.", 0), (path + ".conv1.", 1), (path + ".downsample.0.", 1) } : [(path + ".conv1.", 1), (path + ".downsample.0.", 1)];
+                foreach (var (prefix, axis) in reads) Reorder(prefix, axis, perm);
+                if (u.Shortcut == ShortcutKind.ZeroPad)
+                {
+                    var before = padBefore.GetValueOrDefault(path);
+                    var next = new int[u.OutChannels];
+                    for (var c = 0; c < u.InChannels; c++) next[before + c] = perm[c];
+                    var zero = u.InChannels;
+                    for (var c = 0; c < u.OutChannels; c++)
+                        if (c < before || c >= before + u.InChannels) next[c] = zero++;
+                    perm = next;
+                }
+                else if (u.Shortcut == ShortcutKind.Projection)
+                {
+                    perm = Enumerable.Range(0, u.OutChannels).ToArray(); // a projection writes a fresh stream in the graph's order
+                }
+                var last = u.Block == BlockKind.Bottleneck ? "3" : "2";
+                var writes = preact ? new[] { (path + ".conv" + last + ".", 0) } : [(path + ".conv" + last + ".", 0), (path + ".bn" + last + ".", 0)];
+                if (u.Shortcut != ShortcutKind.Projection) foreach (var (prefix, axis) in writes) Reorder(prefix, axis, perm);
+            }
+            if (preact) Reorder("norm.", 0, perm);
+            Reorder("fc.weight", 1, perm);
+        }
+
+        // new[..., perm[c], ...] = old[..., c, ...] along axis for every weight whose name starts with prefix
+        void Reorder(string prefix, int axis, int[] perm)
+        {
+            foreach (var key in weights.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal)).ToList())
+            {
+                var w = weights[key];
+                if (w.Shape.Length <= axis || w.Shape[axis] != perm.Length)
+                    throw new InvalidDataException($"Imported weight '{key}' has shape [{string.Join(",", w.Shape)}], not {perm.Length} channels on axis {axis}; this is a bug in the importer.");
+                var outer = w.Shape.Take(axis).Aggregate(1L, (a, b) => a * b);
+                var inner = w.Shape.Skip(axis + 1).Aggregate(1L, (a, b) => a * b);
+                var values = new float[w.Values.Length];
+                for (long o = 0; o < outer; o++)
+                    for (var c = 0; c < perm.Length; c++)
+                        Array.Copy(w.Values, (o * perm.Length + c) * inner, values, (o * perm.Length + perm[c]) * inner, inner);
+                weights[key] = new WeightData(w.Shape, values);
+            }
         }
 
         // Units were read as u0, u1, ...; their torchvision names are layer<stage>.<block>.
@@ -411,19 +478,32 @@ public static class OnnxImport
             var pads = pad.Input.Count > 1 ? Int64s(pad, pad.Input[1]) : pad.Attribute.FirstOrDefault(a => a.Name == "pads")?.Ints.ToArray() ?? [];
             var mode = pad.Attribute.FirstOrDefault(a => a.Name == "mode")?.S.ToStringUtf8() ?? "constant";
             var value = pad.Input.Count > 2 && pad.Input[2].Length > 0 ? Floats(pad, pad.Input[2]).Values.Single() : pad.Attribute.FirstOrDefault(a => a.Name == "value")?.F ?? 0f;
-            if (mode != "constant" || value != 0f || pads.Length != 8 || pads.Where((v, i) => i != 5 && v != 0).Any() || pads[5] != outChannels - inChannels)
-                throw Misfit(pad, $"a Pad that appends {outChannels - inChannels} zero channels at the end (option A)");
+            // Zero channels at the end (ours, fb.resnet.torch), or split before and after the input's channels
+            // (e.g. the popular PyTorch CIFAR reproduction): the latter is read as a permutation of the channels.
+            if (mode != "constant" || value != 0f || pads.Length != 8 || pads.Where((v, i) => i is not (1 or 5) && v != 0).Any()
+                || pads[1] < 0 || pads[5] < 0 || pads[1] + pads[5] != outChannels - inChannels)
+                throw Misfit(pad, $"a Pad that adds {outChannels - inChannels} zero channels (option A)");
+            if (pads[1] > 0) padBefore[path] = (int)pads[1];
             var source = pad.Input[0];
             if (stride != 1)
             {
-                var slice = producers.GetValueOrDefault(source);
-                if (slice is not { OpType: "Slice" } || slice.Input.Count < 5) throw Misfit(slice ?? pad, $"a Slice taking every {stride}th pixel (option A)");
-                var starts = Int64s(slice, slice.Input[1]);
-                var axes = Int64s(slice, slice.Input[3]);
-                var steps = Int64s(slice, slice.Input[4]);
-                if (!starts.All(s => s == 0) || !axes.SequenceEqual([2L, 3L]) || !steps.All(s => s == stride))
-                    throw Misfit(slice, $"a Slice from 0 with step {stride} on axes 2 and 3 (option A)");
-                source = slice.Input[0];
+                // one Slice over H and W, or one per axis (PyTorch exports x[:, :, ::2, ::2] as two)
+                var sliced = new Dictionary<long, long>();
+                while (producers.GetValueOrDefault(source) is { OpType: "Slice" } slice)
+                {
+                    if (slice.Input.Count < 5) throw Misfit(slice, $"a Slice taking every {stride}th pixel (option A)");
+                    var starts = Int64s(slice, slice.Input[1]);
+                    var axes = Int64s(slice, slice.Input[3]);
+                    var steps = Int64s(slice, slice.Input[4]);
+                    for (var i = 0; i < axes.Length; i++)
+                    {
+                        if (starts[i] != 0 || (axes[i] is 2 or 3 ? steps[i] != stride : steps[i] != 1 || axes[i] < 0))
+                            throw Misfit(slice, $"a Slice from 0 with step {stride} on axes 2 and 3 (option A)");
+                        if (axes[i] is 2 or 3 && !sliced.TryAdd(axes[i], steps[i])) throw Misfit(slice, "each spatial axis sliced once (option A)");
+                    }
+                    source = slice.Input[0];
+                }
+                if (sliced.Count != 2) throw Misfit(producers.GetValueOrDefault(source) ?? pad, $"a Slice taking every {stride}th pixel on axes 2 and 3 (option A)");
             }
             if (source != x) throw Misfit(pad, "option A reading the unit's input");
             return ShortcutKind.ZeroPad;
@@ -443,7 +523,9 @@ public static class OnnxImport
                 {
                     "Conv" or "MaxPool" or "AveragePool" => (h + pads - k) / s + 1,
                     "GlobalAveragePool" => 1,
-                    "Slice" when node.Input.Count > 4 && constants.ContainsKey(node.Input[4]) => (h + (int)Int64s(node, node.Input[4])[0] - 1) / (int)Int64s(node, node.Input[4])[0],
+                    "Slice" when node.Input.Count > 4 && constants.ContainsKey(node.Input[3]) && constants.ContainsKey(node.Input[4])
+                        && Array.IndexOf(Int64s(node, node.Input[3]), 2L) is var at && at >= 0
+                        => (h + (int)Int64s(node, node.Input[4])[at] - 1) / (int)Int64s(node, node.Input[4])[at],
                     _ => h,
                 };
             }
@@ -453,10 +535,17 @@ public static class OnnxImport
         {
             var users = Consumers(x);
             if (users.Count == 0) throw Misfit(producers[x], "a global average pool and an output after the last unit");
-            if (users.Count == 1 && users[0].OpType is "GlobalAveragePool" or "AveragePool" or "ReduceMean") return true;
+            if (users.Count == 1 && PastZeroPad(users[0]).OpType is "GlobalAveragePool" or "AveragePool" or "ReduceMean") return true;
             if (!preact || users.Count != 1 || users[0].OpType != "BatchNormalization") return false;
             var relu = After(users[0].Output[0]);
-            return relu is { OpType: "Relu" } && After(relu.Output[0]) is { OpType: "GlobalAveragePool" or "AveragePool" or "ReduceMean" };
+            return relu is { OpType: "Relu" } && After(relu.Output[0]) is { } pool && PastZeroPad(pool).OpType is "GlobalAveragePool" or "AveragePool" or "ReduceMean";
+        }
+
+        // A Pad of nothing (PyTorch exports avg_pool2d as Pad + AveragePool) is skipped: the node after it, else the node itself.
+        NodeProto PastZeroPad(NodeProto node)
+        {
+            if (node.OpType != "Pad" || node.Input.Count < 2 || !constants.ContainsKey(node.Input[1]) || Int64s(node, node.Input[1]).Any(p => p != 0)) return node;
+            return Consumers(node.Output[0]) is [var next] ? next : node;
         }
 
         string Pool(NodeProto node, int channels)
@@ -485,7 +574,8 @@ public static class OnnxImport
 
         (string Output, bool Logits, int Classes) Head(string pooled, int channels)
         {
-            var users = Consumers(pooled);
+            // a Shape reading the pooled map only computes the batch size for the flatten (PyTorch's x.view(x.size(0), -1))
+            var users = Consumers(pooled).Where(n => n.OpType != "Shape").ToList();
             if (users.Count == 0) return (pooled, false, 1000);
             var x = pooled;
             var node = users.Count == 1 ? users[0] : throw Misfit(users[1], "one classifier reading the pooled features");

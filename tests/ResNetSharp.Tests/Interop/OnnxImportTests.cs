@@ -112,6 +112,38 @@ public sealed class OnnxImportTests(ITestOutputHelper output)
         Assert.InRange(difference, 0f, OnnxRunner.Tolerance(theirs));
     }
 
+    [Theory]
+    [InlineData("pytorch-option-a-folded.onnx")]
+    [InlineData("pytorch-option-a-bn.onnx")]
+    public void Should_Import_A_PyTorch_Export_Of_Option_A_With_Zero_Channels_On_Both_Sides(string file)
+    {
+        // Given a CIFAR ResNet-8 as the popular PyTorch reproductions write it (zero channels padded on both sides of
+        // the input's channels, x[:, :, ::2, ::2], x.view(x.size(0), -1)), exported by PyTorch 1.13 itself: the pads
+        // are computed by ConstantOfShape/Concat/Reshape/Slice/Transpose/Cast (and Shape/Gather/Sub/Mul without
+        // constant folding) nodes, the stride is two Slices, the flatten reads the batch size with Shape
+        var path = Path.Combine(AppContext.BaseDirectory, "Fixtures", file);
+        var model = File.ReadAllBytes(path);
+
+        // When it is imported
+        var result = OnnxImport.FromBytes(model, file);
+        using var net = result.Network;
+
+        // Then it is read as option A with one unit per stage, the reordering of the carried channels is noted, ...
+        Assert.Equal(ShortcutOption.A, result.Spec.Shortcut);
+        Assert.Equal([1, 1, 1], result.Spec.BlocksPerStage);
+        Assert.Equal([16, 32, 64], result.Spec.Widths);
+        Assert.Contains(result.Notes, n => n.Contains("reordered", StringComparison.Ordinal));
+
+        // ... and the logits equal ONNX Runtime's on the same file
+        using var noGrad = no_grad();
+        using var x = randn([4, 3, 32, 32], generator: new Generator(3));
+        using var theirs = OnnxRunner.Run(model, x, "logits");
+        using var ours = net.call(x);
+        var difference = OnnxRunner.MaxAbsDifference(ours, theirs);
+        output.WriteLine($"{file}: max |imported - ONNX Runtime| = {difference:E2}, logits up to {theirs.abs().max().item<float>():F2}");
+        Assert.InRange(difference, 0f, OnnxRunner.Tolerance(theirs));
+    }
+
     [Fact]
     public void Should_Reject_A_Graph_That_Is_Not_A_ResNet_Naming_The_First_Node_That_Does_Not_Fit()
     {
