@@ -21,10 +21,11 @@ static class ReleaseCommand
         checkpoint.AcceptOnlyFromAmong("latest", "best");
         var unfinished = new Option<bool>("--allow-unfinished") { Description = "Release a run that stopped before its last iteration." };
         var force = new Option<bool>("--force") { Description = "Replace an existing release of the same name." };
+        var notes = new Option<string?>("--notes") { Description = "Markdown file shown under \"Notes\" in the model card (known gaps, data caveats)." };
         var workers = new Option<int>("--workers") { Description = "Data-loading threads.", DefaultValueFactory = _ => 2 };
         var command = new Command("release", "Release a finished run with its weights (safetensors, SHA-256), model card, curve and metrics, for --pretrained.")
         {
-            run, name, output, data, dataDir, checkpoint, unfinished, force, workers, CommonOptions.Json,
+            run, name, output, data, dataDir, checkpoint, unfinished, force, notes, workers, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -39,6 +40,9 @@ static class ReleaseCommand
                 AllowUnfinished = parse.GetValue(unfinished),
                 Overwrite = parse.GetValue(force),
                 Workers = parse.GetValue(workers),
+                Notes = parse.GetValue(notes) is { } file
+                    ? File.Exists(file) ? File.ReadAllText(file) : throw new FileNotFoundException($"No notes file at '{file}'. Check the path.", file)
+                    : null,
             };
             var card = Release(parse.GetValue(run)!, options, quiet: json);
             if (json)

@@ -86,6 +86,9 @@ public sealed record ModelCard
     /// <summary>The run's resolved configuration (also shipped as config.json).</summary>
     public required TrainingConfig Config { get; init; }
 
+    /// <summary>Markdown notes of the release (known gaps, data caveats), shown under "Notes"; null for none.</summary>
+    public string? Notes { get; init; }
+
     /// <summary>The <c>resnet train</c> command that reproduces the run, readable.</summary>
     public required string Command { get; init; }
 

@@ -33,6 +33,13 @@ public static class ModelCardMarkdown
             md.AppendLine(c, $"On the {s.Images:N0} test images of the CIFAR-10 sample embedded in ResNetSharp ({s.Protocol}): {s.Correct:N0} correct, " +
                              $"accuracy {Pct(s.Accuracy)} (binomial standard error {Pct(s.StandardError)}). The project's tests check every shipped network against this number.");
         }
+        if (card.Notes is { } notes)
+        {
+            md.AppendLine();
+            md.AppendLine("## Notes");
+            md.AppendLine();
+            md.AppendLine(notes);
+        }
         md.AppendLine();
         md.AppendLine("![training curve: train error thin, test error bold](curve.png)");
         md.AppendLine();

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using ResNetSharp.Data;
 using ResNetSharp.Evaluation;
 using ResNetSharp.Models;
@@ -24,6 +25,9 @@ public sealed record ReleaseOptions
 
     /// <summary>Folder of the CIFAR binaries when <see cref="Data"/> is cifar10 or cifar100.</summary>
     public string? DataDir { get; init; }
+
+    /// <summary>Markdown the model card shows under "Notes" (known gaps, data caveats); null for none.</summary>
+    public string? Notes { get; init; }
 
     /// <summary>
     /// "latest" (default: the weights at the end of training, as the paper reports) or "best" (the lowest test error
@@ -123,11 +127,17 @@ public static class ModelRelease
         {
             var weights = Path.Combine(staging, PretrainedModel.WeightsFile);
             var tensors = PretrainedModel.WriteWeights(weights, name, model, checkpoint.ClassNames, normalization, inputSize);
-            File.WriteAllText(Path.Combine(staging, "config.json"), JsonSerializer.Serialize(config, ModelCard.Json));
+            // the card and its config.json name the data by file name: a path of this machine means nothing elsewhere
+            var shipped = config with
+            {
+                Data = config.Data is { } d && Path.IsPathRooted(d) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(d)) : config.Data,
+                DataDir = config.DataDir is { } dd && Path.IsPathRooted(dd) ? null : config.DataDir,
+            };
+            File.WriteAllText(Path.Combine(staging, "config.json"), JsonSerializer.Serialize(shipped, ModelCard.Json));
             File.Copy(metricsPath, Path.Combine(staging, "metrics.csv"));
             var curve = CopyOrDrawCurve(runDirectory, Path.Combine(staging, "curve.png"), checkpoint.Spec.Name, note);
 
-            var arguments = TrainCommandLine.Arguments(config);
+            var arguments = TrainCommandLine.Arguments(shipped);
             var (parameters, _) = NetworkCost.Of(checkpoint.Spec);
             var perPixel = normalization.MeanHeight > 0;
             var card = new ModelCard
@@ -138,7 +148,8 @@ public static class ModelRelease
                 Description = checkpoint.Spec.ToString(),
                 Parameters = parameters,
                 Recipe = config.Recipe,
-                Config = config,
+                Config = shipped,
+                Notes = string.IsNullOrWhiteSpace(options.Notes) ? null : options.Notes.Trim(),
                 Command = TrainCommandLine.Format(arguments),
                 CommandArguments = arguments,
                 Seed = config.Seed,
@@ -206,7 +217,9 @@ public static class ModelRelease
             Normalization = data.Normalization,
         });
         var result = Evaluator.Evaluate(model, loader, protocol, progress is null ? null : (done, total) => progress($"{what}, {protocol}", done, total));
-        return new CardEvaluation(data.Description, result.Protocol, result.Samples, result.Top1Error, result.Top5Error);
+        // "ImageFolder archive x.tar.gz (/root/.cache/...)": the cache path of this machine is left out
+        var description = Regex.Replace(data.Description, @" \(/[^)]*\)", "");
+        return new CardEvaluation(description, result.Protocol, result.Samples, result.Top1Error, result.Top5Error);
     }
 
     /// <summary>Copies the run's curve.png, or draws it from metrics.jsonl when the run has none; false when neither works.</summary>

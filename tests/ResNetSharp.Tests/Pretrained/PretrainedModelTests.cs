@@ -26,7 +26,7 @@ public sealed class TinyReleaseFixture : IDisposable
         var sample = Path.GetDirectoryName(PretrainedCheck.SampleTestFolder)!;
         var config = Recipes.PaperCifar with { Model = "resnet8", Data = sample, BatchSize = 64, Iterations = 20, Milestones = [], Workers = 1, LogEvery = 5, Seed = 7 };
         TrainingRun.Run(config, Run);
-        Card = ModelRelease.Create(Run, new ReleaseOptions { OutputRoot = Releases, Name = "resnet8-cifar10", Workers = 1 });
+        Card = ModelRelease.Create(Run, new ReleaseOptions { OutputRoot = Releases, Name = "resnet8-cifar10", Workers = 1, Notes = "Trained for 20 iterations on the embedded sample." });
     }
 
     public void Dispose()
@@ -105,6 +105,12 @@ public sealed class PretrainedModelTests(TinyReleaseFixture release) : IClassFix
         Assert.StartsWith("single view", card.SingleView.Protocol);
         Assert.StartsWith("flip-averaged", card.FlipAveraged.Protocol);
         Assert.Equal([3, 32, 32], card.Preprocessing.MeanShape);
+        // the data is named without this machine's paths (the run read it from an absolute path), and the notes are shown
+        Assert.DoesNotContain('/', card.Config.Data);
+        Assert.DoesNotContain("(/", card.SingleView.Data, StringComparison.Ordinal);
+        Assert.DoesNotContain(card.CommandArguments, a => a.StartsWith('/'));
+        var markdown = File.ReadAllText(Path.Combine(release.Folder, "MODEL_CARD.md"));
+        Assert.Contains("## Notes\n\nTrained for 20 iterations on the embedded sample.", markdown.ReplaceLineEndings("\n"), StringComparison.Ordinal);
         foreach (var file in card.Files) Assert.True(File.Exists(Path.Combine(release.Folder, file)), $"{file} is missing from the release");
         Assert.Equal(card.Weights.Sha256, PretrainedModel.Sha256Of(Path.Combine(release.Folder, PretrainedModel.WeightsFile)));
 
