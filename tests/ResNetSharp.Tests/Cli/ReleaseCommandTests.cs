@@ -53,9 +53,13 @@ public sealed class ReleaseCommandTests
         Assert.Equal(2, again.ExitCode);
         Assert.Contains("--force", again.Stderr);
 
-        // And the card's command, run again, resolves to the same configuration
+        // And the card's command names the data by its file name only (no path of this machine), and run again with
+        // the data where the user has it, it resolves to the same configuration
         var arguments = card.GetProperty("commandArguments").EnumerateArray().Select(a => a.GetString()!).ToArray();
         Assert.Equal("train", arguments[0]);
+        var data = Array.IndexOf(arguments, "--data") + 1;
+        Assert.Equal(Path.GetFileName(sample), arguments[data]);
+        arguments[data] = sample;
         var rerun = Path.Combine(root, "rerun");
         var repeat = Run([.. arguments, "--out", rerun]);
         Assert.True(repeat.ExitCode == 0, repeat.Stdout + repeat.Stderr);
