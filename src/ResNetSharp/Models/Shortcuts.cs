@@ -62,19 +62,19 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
 /// </summary>
 sealed class Projection : Module<Tensor, Tensor>
 {
-    readonly Module<Tensor, Tensor> conv;
-    readonly Module<Tensor, Tensor>? norm;
+    // An array, not fields: TorchSharp would register Module fields a second time under their field names.
+    readonly Module<Tensor, Tensor>[] parts;
 
     public Projection(int inChannels, int outChannels, int stride, bool withNorm) : base(nameof(Projection))
     {
-        conv = Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
-        norm = withNorm ? BatchNorm2d(outChannels) : null;
-        Units.Register(this, ("0", conv), ("1", norm));
+        var conv = Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
+        parts = withNorm ? [conv, BatchNorm2d(outChannels)] : [conv];
+        for (var i = 0; i < parts.Length; i++) register_module($"{i}", parts[i]);
     }
 
     public override Tensor forward(Tensor x)
     {
-        var y = MixedPrecision.Conv(conv, x);
-        return norm is null ? y : norm.call(y);
+        var y = MixedPrecision.Conv(parts[0], x);
+        return parts.Length == 1 ? y : parts[1].call(y);
     }
 }
