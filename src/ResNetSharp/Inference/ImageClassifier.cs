@@ -42,6 +42,9 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>Side of the network input.</summary>
     public int InputSize => Preprocessing.InputSize;
 
+    /// <summary>What the network computes in and why (fp32 until <see cref="UsePrecision"/> says otherwise).</summary>
+    public PrecisionChoice ComputePrecision { get; private set; } = new(Precision.Fp32, "the default");
+
     /// <summary>False for a feature extractor whose classifier holds no trained weights: <see cref="Classify"/> then refuses.</summary>
     public bool HasTrainedClassifier { get; }
 
@@ -78,6 +81,19 @@ public sealed class ImageClassifier : IDisposable
         using var checkpoint = Checkpoint.Load(checkpointPath);
         var dev = Devices.Parse(device);
         return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, PreprocessingOf(checkpoint), dev, !checkpoint.Config.UntrainedClassifier);
+    }
+
+    /// <summary>
+    /// Computes in <paramref name="requested"/> precision from now on: bf16 (fp32 weights, bf16 products), fp32, or auto
+    /// (bf16 only where this CPU has it natively and an inference probe at <paramref name="batchSize"/> finds it faster
+    /// and correct, see <see cref="PrecisionPolicy"/>). Returns what was chosen and why.
+    /// </summary>
+    public PrecisionChoice UsePrecision(Precision requested, int batchSize = 32)
+    {
+        var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast: false, device);
+        model.Precision = choice.Precision;
+        ComputePrecision = choice;
+        return choice;
     }
 
     /// <summary>The preprocessing a checkpoint's network was trained (or imported) with, as its evaluation applies it to photos.</summary>

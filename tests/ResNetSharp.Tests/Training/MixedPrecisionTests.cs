@@ -1,3 +1,5 @@
+using ResNetSharp.Data;
+using ResNetSharp.Inference;
 using ResNetSharp.Models;
 using ResNetSharp.Runtime;
 using ResNetSharp.Training;
@@ -225,6 +227,44 @@ public sealed class MixedPrecisionTests
         Assert.Contains("training", key);
         Assert.Equal(Precision.Fp32, second.Precision);
         Assert.Contains("0.50x", second.Reason);
+    }
+
+    [Fact]
+    public void Should_Classify_In_Bf16_As_In_Fp32_Through_The_Classifier_Api()
+    {
+        // Given a classifier over a network with trained-looking (non-initial) BN statistics, and a few random images
+        manual_seed(9);
+        var model = new ResNet(ModelZoo.Cifar(1) with { Shortcut = ShortcutOption.B });
+        using (no_grad())
+            foreach (var (_, buffer) in model.named_buffers().Where(b => b.name.EndsWith("running_var", StringComparison.Ordinal))) buffer.uniform_(0.5, 2);
+        using var classifier = new ImageClassifier(model, [.. Enumerable.Range(0, 10).Select(i => $"c{i}")], Normalization.None, 32);
+        var random = new Random(4);
+        var images = Enumerable.Range(0, 6).Select(_ =>
+        {
+            var pixels = new byte[32 * 32 * 3];
+            random.NextBytes(pixels);
+            return new RgbImage(32, 32, pixels);
+        }).ToArray();
+        var fp32 = classifier.Classify(images, topK: 10);
+        var fp32Features = classifier.Features(images);
+
+        // When it is switched to bf16 and classifies the same images
+        var choice = classifier.UsePrecision(Precision.Bf16);
+        var bf16 = classifier.Classify(images, topK: 10);
+        var bf16Features = classifier.Features(images);
+
+        // Then it says bf16, features stay fp32-sized floats close to fp32's, and every class probability is within 0.02
+        Assert.Equal(Precision.Bf16, choice.Precision);
+        Assert.Equal(Precision.Bf16, classifier.ComputePrecision.Precision);
+        for (var i = 0; i < images.Length; i++)
+        {
+            var reference = fp32[i].ToDictionary(s => s.Label, s => s.Probability);
+            Assert.All(bf16[i], s => Assert.InRange(s.Probability, reference[s.Label] - 0.02, reference[s.Label] + 0.02));
+            var norm = Math.Sqrt(fp32Features[i].Sum(v => (double)v * v));
+            var diff = Math.Sqrt(fp32Features[i].Zip(bf16Features[i], (a, b) => (double)(a - b) * (a - b)).Sum());
+            Assert.True(diff / norm < LogitTolerance, $"features of image {i} differ by {diff / norm:G3}");
+        }
+        Assert.Contains(Enumerable.Range(0, images.Length), i => !fp32Features[i].SequenceEqual(bf16Features[i]));
     }
 
     sealed class CancelAt(long iteration, CancellationTokenSource cancel) : ITrainingObserver
