@@ -29,6 +29,7 @@ public sealed class ImageClassifier : IDisposable
 {
     readonly ResNet model;
     readonly Device device;
+    OnnxRuntimeNetwork? onnx;
 
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -74,7 +75,28 @@ public sealed class ImageClassifier : IDisposable
     /// Loads a training checkpoint (.ckpt, or a run folder) with everything needed to classify, or an ONNX
     /// ResNet (<see cref="OnnxImport"/>) with the preprocessing and class names its metadata records.
     /// </summary>
-    public static ImageClassifier Load(string checkpointPath, string device = "cpu")
+    public static ImageClassifier Load(string checkpointPath, string device = "cpu") => Load(checkpointPath, device, Precision.Fp32);
+
+    /// <summary>
+    /// Loads as <see cref="Load(string, string)"/> and computes in <paramref name="precision"/> (<see cref="UsePrecision"/>):
+    /// fp32 on a CPU then runs through ONNX Runtime, bf16 through libtorch.
+    /// </summary>
+    public static ImageClassifier Load(string checkpointPath, string device, Precision precision)
+    {
+        var classifier = LoadModel(checkpointPath, device);
+        try
+        {
+            classifier.UsePrecision(precision);
+            return classifier;
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
+    }
+
+    static ImageClassifier LoadModel(string checkpointPath, string device)
     {
         TorchRuntime.EnsureLoaded();
         if (checkpointPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return FromOnnx(checkpointPath, Devices.Parse(device));
@@ -92,9 +114,19 @@ public sealed class ImageClassifier : IDisposable
     {
         var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast: false, device);
         model.Precision = choice.Precision;
+        onnx?.Dispose();
+        onnx = null;
+        if (choice.Precision == Precision.Fp32 && device.type == DeviceType.CPU)
+        {
+            onnx = new OnnxRuntimeNetwork(model);
+            choice = choice with { Reason = choice.Reason + "; run by ONNX Runtime on the exported graph" };
+        }
         ComputePrecision = choice;
         return choice;
     }
+
+    /// <summary>Whether fp32 inference goes through ONNX Runtime (after <see cref="UsePrecision"/> chose fp32 on a CPU).</summary>
+    public bool UsesOnnxRuntime => onnx is not null;
 
     /// <summary>The preprocessing a checkpoint's network was trained (or imported) with, as its evaluation applies it to photos.</summary>
     public static ImagePreprocessing PreprocessingOf(Checkpoint checkpoint)
@@ -153,7 +185,7 @@ public sealed class ImageClassifier : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = Input(images, View(tenCrop: false));
-        var features = model.ForwardFeatures(input).cpu();
+        var features = (onnx is null ? model.ForwardFeatures(input) : onnx.Features(input)).cpu();
         var size = (int)features.shape[1];
         var values = features.data<float>().ToArray();
         return [.. Enumerable.Range(0, images.Count).Select(i => values.AsSpan(i * size, size).ToArray())];
@@ -205,7 +237,7 @@ public sealed class ImageClassifier : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = Input(images, view);
-        var logits = model.call(input);
+        var logits = onnx is null ? model.call(input) : onnx.Logits(input);
         if (!logits.isfinite().all().item<bool>()) throw Evaluator.NonFinite(1, 1);
         var probabilities = logits.softmax(1).reshape(images.Count, view.Views, -1).mean([1]).cpu();
         var k = Math.Min(topK, probabilities.shape[1]);
@@ -233,5 +265,9 @@ public sealed class ImageClassifier : IDisposable
             : [path];
 
     /// <inheritdoc />
-    public void Dispose() => model.Dispose();
+    public void Dispose()
+    {
+        onnx?.Dispose();
+        model.Dispose();
+    }
 }
