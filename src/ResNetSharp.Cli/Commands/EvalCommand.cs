@@ -49,7 +49,8 @@ static class EvalCommand
             if (set.Test.ClassNames.Count != model.Spec.Classes)
                 Console.Error.WriteLine($"note: the network has {model.Spec.Classes} classes but {set.Description} has {set.Test.ClassNames.Count}; labels are compared by index, so the error is not meaningful unless the classes correspond.");
             var crop = set.TestTransform.Height;
-            var chosen = PrecisionPolicy.For(parse.GetValue(precision), model.Spec, training: false, parse.GetValue(batch), crop, channelsLast: false, Devices.Parse(parse.GetValue(device)));
+            var channelsLast = parse.GetValue(precision) != Models.Precision.Fp32 && ChannelsLast.TryApply(model, crop, Devices.Parse(parse.GetValue(device))).Switched;
+            var chosen = PrecisionPolicy.For(parse.GetValue(precision), model.Spec, training: false, parse.GetValue(batch), crop, channelsLast, Devices.Parse(parse.GetValue(device)));
             model.Precision = chosen.Precision;
             // fp32 on a CPU runs through ONNX Runtime on the exported graph (faster than libtorch at every batch measured)
             using var onnx = chosen.Precision == Models.Precision.Fp32 && Devices.Parse(parse.GetValue(device)).type == TorchSharp.DeviceType.CPU

@@ -30,6 +30,7 @@ public sealed class ImageClassifier : IDisposable
     readonly ResNet model;
     readonly Device device;
     OnnxRuntimeNetwork? onnx;
+    bool? channelsLast;
 
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -112,7 +113,9 @@ public sealed class ImageClassifier : IDisposable
     /// </summary>
     public PrecisionChoice UsePrecision(Precision requested, int batchSize = 32)
     {
-        var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast: false, device);
+        // libtorch (bf16) runs fastest channels-last where that is verified for this network; ONNX Runtime (fp32) ignores the layout
+        var channelsLast = requested != Precision.Fp32 && (this.channelsLast ??= ChannelsLast.TryApply(model, InputSize, device).Switched);
+        var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast, device);
         model.Precision = choice.Precision;
         onnx?.Dispose();
         onnx = null;
