@@ -67,6 +67,9 @@ public sealed record BenchmarkOptions
     /// <summary>Training steps after warm-up over which resident memory growth is measured.</summary>
     public int MemorySteps { get; init; } = 20;
 
+    /// <summary>Only these networks in the training and inference sections (resnet20, resnet56, resnet18, resnet50); null runs them all.</summary>
+    public IReadOnlyList<string>? Networks { get; init; }
+
     /// <summary>Another runtime to compare inference with; null skips that comparison.</summary>
     public IOnnxRunner? Onnx { get; init; }
 }
@@ -130,7 +133,7 @@ public static class PerformanceBenchmark
                      {
                          ("resnet20", options.CifarBatch, 32, 3), ("resnet56", options.CifarBatch, 32, 2),
                          ("resnet18", options.ImageNetBatch, 224, 2), ("resnet50", options.ImageNetBatch, 224, 1),
-                     })
+                     }.Where(n => options.Networks?.Contains(n.Item1) ?? true))
             {
                 var spec = ModelZoo.Get(name);
                 var ours = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast), steps, out var note);
@@ -150,7 +153,7 @@ public static class PerformanceBenchmark
         }
         if (options.Sections.HasFlag(BenchmarkSections.Inference))
         {
-            foreach (var (name, size) in new[] { ("resnet20", 32), ("resnet18", 224), ("resnet50", 224) })
+            foreach (var (name, size) in new[] { ("resnet20", 32), ("resnet18", 224), ("resnet50", 224) }.Where(n => options.Networks?.Contains(n.Item1) ?? true))
             {
                 foreach (var batch in new[] { 1, 8, 32 })
                 {
