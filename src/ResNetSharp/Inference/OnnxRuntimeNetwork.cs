@@ -42,7 +42,7 @@ public sealed class OnnxRuntimeNetwork : IDisposable
         if (images.dim() != 4) throw new ArgumentException($"Expected images [N, 3, H, W], got [{string.Join(", ", images.shape)}].");
         float[] values;
         using (var plain = images.to(ScalarType.Float32).cpu().contiguous())
-            values = plain.data<float>().ToArray();
+            values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(plain.bytes).ToArray(); // one copy, not an element-wise walk
         var shape = images.shape.Select(d => (int)d).ToArray();
         var input = NamedOnnxValue.CreateFromTensor(InferenceGraph.Input, new DenseTensor<float>(values, shape));
         using var results = session.Run([input], [output]);
