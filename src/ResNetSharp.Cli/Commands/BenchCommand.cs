@@ -19,10 +19,11 @@ static class BenchCommand
             Description = "Only these parts: training, inference, data, memory, peak (repeatable or comma-separated).",
             AllowMultipleArgumentsPerToken = true,
         };
+        var networks = new Option<string?>("--networks") { Description = "Only these networks in training and inference (comma-separated: resnet20, resnet56, resnet18, resnet50)." };
         var noChannelsLast = new Option<bool>("--no-channels-last") { Description = "Measure our paths in the plain NCHW layout." };
         var command = new Command("bench", "Measure training and inference speed against a plain TorchSharp loop and ONNX Runtime, the data loader, memory growth and the matmul peak.")
         {
-            repeat, only, noChannelsLast, CommonOptions.Json,
+            repeat, only, networks, noChannelsLast, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -34,6 +35,7 @@ static class BenchCommand
                 Sections = sections,
                 ChannelsLast = !parse.GetValue(noChannelsLast),
                 Onnx = new OnnxRuntimeRunner(torch.get_num_threads()),
+                Networks = parse.GetValue(networks)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
             };
             var result = PerformanceBenchmark.Run(options, json ? null : f => Console.Error.WriteLine($"  {f.Section}: {f.Name} {Format(f.Median)} {f.Unit}"));
             if (json)

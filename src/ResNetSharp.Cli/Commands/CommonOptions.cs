@@ -22,6 +22,13 @@ static class CommonOptions
         Recursive = true,
     };
 
+    /// <summary>--precision for commands that run a trained network (eval, predict, features).</summary>
+    public static Option<Models.Precision> Precision() => new("--precision")
+    {
+        Description = "fp32, bf16 (bf16 products on the fp32 weights) or auto (bf16 only where this CPU runs it natively, measured faster and correct; cached per CPU).",
+        DefaultValueFactory = _ => Models.Precision.Fp32,
+    };
+
     public static readonly Option<bool> Json = new("--json") { Description = "Print JSON for machines instead of tables." };
 
     public static readonly JsonSerializerOptions JsonOptions = new()

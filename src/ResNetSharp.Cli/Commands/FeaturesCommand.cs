@@ -18,9 +18,10 @@ static class FeaturesCommand
         var output = new Option<string?>("--out") { Description = "Write the features: .npy (float32 [N, D]; file order in <out>.txt) or .csv (path, then D values)." };
         var nearest = new Option<int>("--nearest") { Description = "For each image, print its k nearest other images by cosine similarity.", DefaultValueFactory = _ => 0 };
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
+        var precision = CommonOptions.Precision();
         var command = new Command("features", "Write the pooled features of images (.npy or .csv) and find nearest neighbours; works for networks without a trained classifier.")
         {
-            checkpoint, images, output, nearest, device,
+            checkpoint, images, output, nearest, device, precision,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -35,6 +36,8 @@ static class FeaturesCommand
                 throw new ArgumentException($"--out '{target}' must end in .npy or .csv.");
             using var classifier = ImageClassifier.Load(path, parse.GetValue(device)!);
             Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
+            var chosen = classifier.UsePrecision(parse.GetValue(precision));
+            if (parse.GetValue(precision) != Models.Precision.Fp32) Console.Error.WriteLine($"note: precision: {chosen}");
             var all = classifier.FeaturesOfFiles(inputs);
             foreach (var bad in all.Where(f => f.Error is not null)) Console.Error.WriteLine($"unreadable: {bad.Source}: {bad.Error}");
             var good = all.Where(f => f.Error is null).ToList();

@@ -17,9 +17,10 @@ static class PredictCommand
         var top = new Option<int>("--top") { Description = "Classes to show per image.", DefaultValueFactory = _ => 5 };
         var tenCrop = new Option<bool>("--ten-crop") { Description = "Average over 10 crops (corners, centre, flips)." };
         var device = new Option<string>("--device") { Description = "cpu, cuda or auto.", DefaultValueFactory = _ => "cpu" };
+        var precision = CommonOptions.Precision();
         var command = new Command("predict", "Classify images with a trained network: top-k classes with probabilities; unreadable files are reported.")
         {
-            checkpoint, images, pretrained, top, tenCrop, device, CommonOptions.Json,
+            checkpoint, images, pretrained, top, tenCrop, device, precision, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -38,7 +39,9 @@ static class PredictCommand
             if (!classifier.HasTrainedClassifier)
                 throw new InvalidDataException($"'{path}' has no trained classifier (a feature extractor, e.g. an imported one that ends at the pool). " +
                                                $"Use 'resnet features {path} <images>' for its features and nearest neighbours, or fine-tune a classifier with 'resnet train --from {path}'.");
+            var chosen = classifier.UsePrecision(parse.GetValue(precision), Math.Min(32, inputs.Length));
             if (!parse.GetValue(CommonOptions.Json)) Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
+            if (!parse.GetValue(CommonOptions.Json) && parse.GetValue(precision) != Models.Precision.Fp32) Console.Error.WriteLine($"note: precision: {chosen}");
             var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));
             if (parse.GetValue(CommonOptions.Json))
             {

@@ -30,6 +30,8 @@ static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its latest checkpoint." };
         var budget = new Option<double?>("--budget") { Description = "Scale iterations, milestones and warm-up by this fraction (e.g. 0.25)." };
         var epochs = new Option<double?>("--epochs") { Description = "Train for this many epochs instead of --iterations (milestones scale along)." };
+        var precision = Field<Precision>("--precision", "precision",
+            "fp32, bf16 (fp32 master weights, BN statistics and loss) or auto (bf16 where this CPU runs it natively, faster and correct, measured once per CPU). With --resume it switches a run's precision.");
         var milestones = new Option<string?>("--milestones") { Description = "Comma-separated iterations at which a step schedule divides the rate." };
         Option[] fields =
         [
@@ -69,7 +71,7 @@ static class TrainCommand
         var noDecay = new Option<bool>("--no-decay-norm-bias") { Description = "No weight decay on BN parameters and biases." };
         var command = new Command("train", "Train a network with the paper's recipe (default: ResNet-20 on CIFAR-10, section 4.2).")
         {
-            recipe, configFile, output, resume, budget, epochs, milestones, progressive, noDecay,
+            recipe, configFile, output, resume, budget, epochs, milestones, progressive, noDecay, precision,
         };
         foreach (var f in fields) command.Options.Add(f);
 
@@ -80,7 +82,8 @@ static class TrainCommand
             TrainingResult result;
             if (parse.GetValue(resume) is { } runDir)
             {
-                result = WithProgress(o => TrainingRun.Resume(runDir, o, cancel));
+                Precision? switchTo = parse.GetResult(precision) is { Implicit: false } ? parse.GetValue(precision) : null;
+                result = WithProgress(o => TrainingRun.Resume(runDir, o, cancel, switchTo));
             }
             else
             {

@@ -17,10 +17,10 @@ public enum BenchmarkSections
     /// <summary>Nothing.</summary>
     None = 0,
 
-    /// <summary>Training img/s of ResNet-20/56 (CIFAR) and ResNet-18/50 (ImageNet), ours vs a plain TorchSharp loop, GFLOPS.</summary>
+    /// <summary>Training img/s of ResNet-20/56 (CIFAR) and ResNet-18/50 (ImageNet): ours in fp32 and bf16 vs a plain TorchSharp loop, GFLOPS.</summary>
     Training = 1,
 
-    /// <summary>Inference img/s at batch 1/8/32 with folded BN, vs an ONNX runtime on the exported network.</summary>
+    /// <summary>Inference img/s of ResNet-20/18/50 at batch 1/8/32: libtorch fp32 and bf16, ours (ONNX Runtime engine) vs a plain ONNX Runtime session.</summary>
     Inference = 2,
 
     /// <summary>Data loader img/s vs what training consumes.</summary>
@@ -29,7 +29,7 @@ public enum BenchmarkSections
     /// <summary>Resident memory growth over training steps after warm-up.</summary>
     Memory = 8,
 
-    /// <summary>Measured fp32 and bf16 matrix-product peak.</summary>
+    /// <summary>Measured fp32 and bf16 matrix-product peak at 1024 and 2048.</summary>
     Peak = 16,
 
     /// <summary>Everything.</summary>
@@ -66,6 +66,9 @@ public sealed record BenchmarkOptions
 
     /// <summary>Training steps after warm-up over which resident memory growth is measured.</summary>
     public int MemorySteps { get; init; } = 20;
+
+    /// <summary>Only these networks in the training and inference sections (resnet20, resnet56, resnet18, resnet50); null runs them all.</summary>
+    public IReadOnlyList<string>? Networks { get; init; }
 
     /// <summary>Another runtime to compare inference with; null skips that comparison.</summary>
     public IOnnxRunner? Onnx { get; init; }
@@ -111,13 +114,17 @@ public static class PerformanceBenchmark
             progress?.Invoke(f);
         }
         double? peak = null;
+        var native = CpuFeatures.Current.NativeBf16;
+        var bf16Note = native ? "native bf16" : NotNative;
         if (options.Sections.HasFlag(BenchmarkSections.Peak))
         {
             var fp32 = Repeat(options, () => MatmulGflops(1024, ScalarType.Float32, 4));
             Add(new("peak", "matmul 1024 fp32", "GFLOPS", fp32));
             peak = Median(fp32);
-            Add(new("peak", "matmul 256 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(256, ScalarType.BFloat16, 2)),
-                CpuFeatures.Current.NativeBf16 ? "native bf16" : "no native bf16 on this CPU: emulated"));
+            Add(new("peak", "matmul 2048 fp32", "GFLOPS", Repeat(options, () => MatmulGflops(2048, ScalarType.Float32, 1))));
+            // bf16 needs large products to show: 256 was too small to tell on an AVX-512-BF16 Xeon
+            Add(new("peak", "matmul 1024 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(1024, ScalarType.BFloat16, native ? 4 : 1)), bf16Note));
+            Add(new("peak", "matmul 2048 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(2048, ScalarType.BFloat16, 1)), bf16Note));
         }
         double? resnet20Rate = null, resnet18Rate = null;
         if (options.Sections.HasFlag(BenchmarkSections.Training))
@@ -126,36 +133,41 @@ public static class PerformanceBenchmark
                      {
                          ("resnet20", options.CifarBatch, 32, 3), ("resnet56", options.CifarBatch, 32, 2),
                          ("resnet18", options.ImageNetBatch, 224, 2), ("resnet50", options.ImageNetBatch, 224, 1),
-                     })
+                     }.Where(n => options.Networks?.Contains(n.Item1) ?? true))
             {
                 var spec = ModelZoo.Get(name);
                 var ours = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast), steps, out var note);
-                Add(new("training", $"{name} b{batch} {size}px ours", "img/s", ours, note));
+                Add(new("training", $"{name} b{batch} {size}px ours fp32", "img/s", ours, note));
                 if (name == "resnet20") resnet20Rate = Median(ours);
                 if (name == "resnet18") resnet18Rate = Median(ours);
                 var flops = NetworkCost.Of(spec, size).MultiplyAdds * 2.0 * 3; // forward + two backward products per multiply-add
                 Add(new("training", $"{name} achieved", "GFLOPS", ours.Select(r => r * flops / 1e9).ToArray(),
                     peak is { } p ? $"{Median(ours) * flops / 1e9 / p:P0} of measured matmul peak" : ""));
-                if (name is "resnet20" or "resnet18")
-                {
-                    var plain = Repeat(options, new StepLoop(spec, batch, size, plain: true, channelsLast: false), steps, out _);
-                    Add(new("training", $"{name} b{batch} {size}px plain TorchSharp", "img/s", plain, "NCHW, torch.optim.SGD"));
-                    Add(Ratio("training", $"{name} ours / plain", ours, plain));
-                }
+                var bf16 = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast, Precision.Bf16), native ? steps : 1, out var bf16StepNote);
+                Add(new("training", $"{name} b{batch} {size}px ours bf16", "img/s", bf16, native ? bf16StepNote + ", fp32 master weights" : NotNative));
+                Add(Ratio("training", $"{name} bf16 / fp32", bf16, ours));
+                var plain = Repeat(options, new StepLoop(spec, batch, size, plain: true, channelsLast: false), steps, out _);
+                Add(new("training", $"{name} b{batch} {size}px plain TorchSharp", "img/s", plain, "NCHW, torch.optim.SGD"));
+                Add(Ratio("training", $"{name} ours fp32 / plain", ours, plain));
             }
         }
         if (options.Sections.HasFlag(BenchmarkSections.Inference))
         {
-            foreach (var (name, size) in new[] { ("resnet20", 32), ("resnet18", 224) })
+            foreach (var (name, size) in new[] { ("resnet20", 32), ("resnet18", 224), ("resnet50", 224) }.Where(n => options.Networks?.Contains(n.Item1) ?? true))
             {
                 foreach (var batch in new[] { 1, 8, 32 })
                 {
-                    var ours = InferenceRates(options, name, size, batch, out var onnx);
-                    Add(new("inference", $"{name} b{batch} ours", "img/s", ours, "folded BN" + (options.ChannelsLast ? ", channels-last" : "")));
+                    var rates = InferenceRates(options, name, size, batch, out var layout);
+                    var onnx = rates.GetValueOrDefault("onnx");
+                    Add(new("inference", $"{name} b{batch} libtorch fp32", "img/s", rates["fp32"], layout));
+                    Add(new("inference", $"{name} b{batch} libtorch bf16", "img/s", rates["bf16"], native ? layout + ", mixed precision" : NotNative));
+                    Add(Ratio("inference", $"{name} b{batch} libtorch bf16 / fp32", rates["bf16"], rates["fp32"]));
+                    Add(new("inference", $"{name} b{batch} ours fp32 (ONNX Runtime engine)", "img/s", rates["ours"], "what predict/eval/ImageClassifier run in fp32"));
                     if (onnx is not null)
                     {
-                        Add(new("inference", $"{name} b{batch} {options.Onnx!.Name}", "img/s", onnx));
-                        Add(Ratio("inference", $"{name} b{batch} ours / {options.Onnx.Name}", ours, onnx));
+                        Add(new("inference", $"{name} b{batch} {options.Onnx!.Name} session", "img/s", onnx, "plain session on the same exported graph"));
+                        Add(Ratio("inference", $"{name} b{batch} ours fp32 / {options.Onnx.Name}", rates["ours"], onnx));
+                        Add(Ratio("inference", $"{name} b{batch} ours bf16 / {options.Onnx.Name}", rates["bf16"], onnx));
                     }
                 }
             }
@@ -177,6 +189,8 @@ public static class PerformanceBenchmark
             Add(new("memory", $"VmRSS growth over {options.MemorySteps} resnet20 steps", "MB", Repeat(options, () => RssGrowth(options)), "after 3 warm-up steps"));
         return new BenchmarkResult(CpuFeatures.Current.ToString(), runtime.Threads, runtime.AllocatorTuned, figures);
     }
+
+    const string NotNative = "not native here: bf16 is emulated on this CPU (slow, same results), not a figure of bf16 hardware";
 
     static BenchmarkFigure Ratio(string section, string name, double[] a, double[] b) =>
         new(section, name, "ratio", a.Zip(b, (x, y) => x / y).ToArray(), "per repeat");
@@ -230,17 +244,18 @@ public static class PerformanceBenchmark
         return line is null ? double.NaN : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024.0;
     }
 
-    static double[] InferenceRates(BenchmarkOptions options, string name, int size, int batch, out double[]? onnx)
+    /// <summary>
+    /// Inference img/s of one network at one batch: libtorch fp32 and bf16 (eval mode, channels-last where verified, as
+    /// predict --precision bf16 runs it), ours in fp32 (<see cref="OnnxRuntimeNetwork"/>, tensor copies included) and,
+    /// when a runner is given, a plain ONNX Runtime session on the same exported graph.
+    /// </summary>
+    static Dictionary<string, double[]> InferenceRates(BenchmarkOptions options, string name, int size, int batch, out string layout)
     {
         using var scope = NewDisposeScope();
+        manual_seed(1);
         using var net = ModelZoo.Create(name);
         net.eval();
-        using var folded = BatchNormFolding.Fold(net);
-        folded.eval();
         var x = randn(batch, 3, size, size);
-        var input = options.ChannelsLast ? Training.ChannelsLast.Of(x) : x;
-        var useChannelsLast = options.ChannelsLast && InferenceChannelsLast(folded, x);
-        if (!useChannelsLast) input = x;
         var reps = Math.Max(1, 64 / batch / (size > 64 ? 8 : 1));
         double Rate(Action run)
         {
@@ -249,29 +264,29 @@ public static class PerformanceBenchmark
             for (var i = 0; i < reps; i++) run();
             return reps * batch / clock.Elapsed.TotalSeconds;
         }
-        var ours = Repeat(options, () => Rate(() =>
-        {
-            using var noGrad = no_grad();
-            folded.call(input).Dispose();
-        }));
-        onnx = null;
+        var rates = new Dictionary<string, double[]>();
+        using (var ours = new OnnxRuntimeNetwork(net))
+            rates["ours"] = Repeat(options, () => Rate(() => ours.Logits(x).Dispose()));
         if (options.Onnx is { } runner)
         {
             var bytes = OnnxExport.ToBytes(net, new OnnxExportOptions { FoldBatchNorm = true });
             using var session = runner.Prepare(bytes, batch, size, out var run);
-            onnx = Repeat(options, () => Rate(run));
+            rates["onnx"] = Repeat(options, () => Rate(run));
         }
-        return ours;
-    }
-
-    /// <summary>Whether the folded network gives the plain layout's outputs on a channels-last input (libtorch then runs every conv NHWC).</summary>
-    static bool InferenceChannelsLast(InferenceNetwork folded, Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        var plain = folded.call(x);
-        var fast = folded.call(Training.ChannelsLast.Of(x));
-        var error = ((plain - fast).abs().max() / plain.abs().max().clamp_min(1e-12)).item<float>();
-        return error <= 1e-3;
+        var channelsLast = options.ChannelsLast && Training.ChannelsLast.TryApply(net, size, CPU).Switched;
+        layout = channelsLast ? "channels-last" : "plain layout";
+        var input = channelsLast ? Training.ChannelsLast.Of(x) : x;
+        foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
+        {
+            net.Precision = precision;
+            var slow = precision == Precision.Bf16 && !CpuFeatures.Current.NativeBf16;
+            rates[PrecisionPolicy.Name(precision)] = Enumerable.Range(0, slow ? 1 : options.Repeat).Select(_ => Rate(() =>
+            {
+                using var noGrad = no_grad();
+                net.call(input).Dispose();
+            })).ToArray();
+        }
+        return rates;
     }
 
     /// <summary>Training steps on one random batch: ours (our network setup, <see cref="Sgd"/>) or a plain TorchSharp loop.</summary>
@@ -286,7 +301,7 @@ public static class PerformanceBenchmark
         public int Batch { get; }
         public string Note { get; } = "";
 
-        public StepLoop(NetworkSpec spec, int batch, int size, bool plain, bool channelsLast)
+        public StepLoop(NetworkSpec spec, int batch, int size, bool plain, bool channelsLast, Precision precision = Precision.Fp32)
         {
             this.plain = plain;
             Batch = batch;
@@ -314,6 +329,7 @@ public static class PerformanceBenchmark
                 images.Dispose();
                 images = cl;
             }
+            model.Precision = precision;
             sgd = new Sgd(model.named_parameters(), 0.1, 0.9, 1e-4);
         }
 

@@ -28,11 +28,13 @@ public static class Evaluator
 {
     /// <summary>
     /// Evaluates over every batch of <paramref name="loader"/> (epoch 0, unshuffled loaders give the data set
-    /// order); a batch of N images with V views each holds N·V images, view-major per image.
+    /// order); a batch of N images with V views each holds N·V images, view-major per image. <paramref name="logits"/>
+    /// replaces the network's own forward (e.g. ONNX Runtime running its exported graph).
     /// </summary>
     public static EvaluationResult Evaluate(ResNet model, DataLoader loader, string protocol = "single view",
-        Action<int, int>? progress = null, CancellationToken cancel = default)
+        Action<int, int>? progress = null, CancellationToken cancel = default, Func<Tensor, Tensor>? logits = null)
     {
+        var forward = logits ?? model.call;
         var tally = new Tally(loader.ClassNames, model.Spec.Classes);
         var device = model.parameters().First().device;
         return InEvaluationMode(model, () =>
@@ -45,9 +47,9 @@ public static class Evaluator
                 {
                     cancel.ThrowIfCancellationRequested();
                     var n = batch.Count;
-                    var logits = model.call(batch.Images.to(device));
-                    if (!logits.isfinite().all().item<bool>()) throw NonFinite(done + 1, loader.BatchesPerEpoch);
-                    var scores = logits.softmax(1).reshape(n, batch.Views, -1).mean([1]);
+                    var output = forward(batch.Images.to(device));
+                    if (!output.isfinite().all().item<bool>()) throw NonFinite(done + 1, loader.BatchesPerEpoch);
+                    var scores = output.softmax(1).reshape(n, batch.Views, -1).mean([1]);
                     tally.Add(scores, batch.Labels);
                 }
                 progress?.Invoke(++done, loader.BatchesPerEpoch);

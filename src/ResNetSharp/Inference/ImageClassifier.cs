@@ -29,6 +29,8 @@ public sealed class ImageClassifier : IDisposable
 {
     readonly ResNet model;
     readonly Device device;
+    OnnxRuntimeNetwork? onnx;
+    bool? channelsLast;
 
     /// <summary>Class names in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -41,6 +43,9 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>Side of the network input.</summary>
     public int InputSize => Preprocessing.InputSize;
+
+    /// <summary>What the network computes in and why (fp32 until <see cref="UsePrecision"/> says otherwise).</summary>
+    public PrecisionChoice ComputePrecision { get; private set; } = new(Precision.Fp32, "the default");
 
     /// <summary>False for a feature extractor whose classifier holds no trained weights: <see cref="Classify"/> then refuses.</summary>
     public bool HasTrainedClassifier { get; }
@@ -71,7 +76,28 @@ public sealed class ImageClassifier : IDisposable
     /// Loads a training checkpoint (.ckpt, or a run folder) with everything needed to classify, or an ONNX
     /// ResNet (<see cref="OnnxImport"/>) with the preprocessing and class names its metadata records.
     /// </summary>
-    public static ImageClassifier Load(string checkpointPath, string device = "cpu")
+    public static ImageClassifier Load(string checkpointPath, string device = "cpu") => Load(checkpointPath, device, Precision.Fp32);
+
+    /// <summary>
+    /// Loads as <see cref="Load(string, string)"/> and computes in <paramref name="precision"/> (<see cref="UsePrecision"/>):
+    /// fp32 on a CPU then runs through ONNX Runtime, bf16 through libtorch.
+    /// </summary>
+    public static ImageClassifier Load(string checkpointPath, string device, Precision precision)
+    {
+        var classifier = LoadModel(checkpointPath, device);
+        try
+        {
+            classifier.UsePrecision(precision);
+            return classifier;
+        }
+        catch
+        {
+            classifier.Dispose();
+            throw;
+        }
+    }
+
+    static ImageClassifier LoadModel(string checkpointPath, string device)
     {
         TorchRuntime.EnsureLoaded();
         if (checkpointPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return FromOnnx(checkpointPath, Devices.Parse(device));
@@ -79,6 +105,31 @@ public sealed class ImageClassifier : IDisposable
         var dev = Devices.Parse(device);
         return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, PreprocessingOf(checkpoint), dev, !checkpoint.Config.UntrainedClassifier);
     }
+
+    /// <summary>
+    /// Computes in <paramref name="requested"/> precision from now on: bf16 (fp32 weights, bf16 products), fp32, or auto
+    /// (bf16 only where this CPU has it natively and an inference probe at <paramref name="batchSize"/> finds it faster
+    /// and correct, see <see cref="PrecisionPolicy"/>). Returns what was chosen and why.
+    /// </summary>
+    public PrecisionChoice UsePrecision(Precision requested, int batchSize = 32)
+    {
+        // libtorch (bf16) runs fastest channels-last where that is verified for this network; ONNX Runtime (fp32) ignores the layout
+        var channelsLast = requested != Precision.Fp32 && (this.channelsLast ??= ChannelsLast.TryApply(model, InputSize, device).Switched);
+        var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast, device);
+        model.Precision = choice.Precision;
+        onnx?.Dispose();
+        onnx = null;
+        if (choice.Precision == Precision.Fp32 && device.type == DeviceType.CPU)
+        {
+            onnx = new OnnxRuntimeNetwork(model);
+            choice = choice with { Reason = choice.Reason + "; run by ONNX Runtime on the exported graph" };
+        }
+        ComputePrecision = choice;
+        return choice;
+    }
+
+    /// <summary>Whether fp32 inference goes through ONNX Runtime (after <see cref="UsePrecision"/> chose fp32 on a CPU).</summary>
+    public bool UsesOnnxRuntime => onnx is not null;
 
     /// <summary>The preprocessing a checkpoint's network was trained (or imported) with, as its evaluation applies it to photos.</summary>
     public static ImagePreprocessing PreprocessingOf(Checkpoint checkpoint)
@@ -137,7 +188,7 @@ public sealed class ImageClassifier : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = Input(images, View(tenCrop: false));
-        var features = model.ForwardFeatures(input).cpu();
+        var features = (onnx is null ? model.ForwardFeatures(input) : onnx.Features(input)).cpu();
         var size = (int)features.shape[1];
         var values = features.data<float>().ToArray();
         return [.. Enumerable.Range(0, images.Count).Select(i => values.AsSpan(i * size, size).ToArray())];
@@ -189,7 +240,7 @@ public sealed class ImageClassifier : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var input = Input(images, view);
-        var logits = model.call(input);
+        var logits = onnx is null ? model.call(input) : onnx.Logits(input);
         if (!logits.isfinite().all().item<bool>()) throw Evaluator.NonFinite(1, 1);
         var probabilities = logits.softmax(1).reshape(images.Count, view.Views, -1).mean([1]).cpu();
         var k = Math.Min(topK, probabilities.shape[1]);
@@ -217,5 +268,9 @@ public sealed class ImageClassifier : IDisposable
             : [path];
 
     /// <inheritdoc />
-    public void Dispose() => model.Dispose();
+    public void Dispose()
+    {
+        onnx?.Dispose();
+        model.Dispose();
+    }
 }

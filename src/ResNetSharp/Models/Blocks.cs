@@ -68,9 +68,9 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IResidualUnit
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = bn1.call(conv1.call(x));
+        var y = bn1.call(MixedPrecision.Conv(conv1, x));
         owner.Observe(path + ".bn1", y);
-        y = bn2.call(conv2.call(y.relu_()));
+        y = bn2.call(MixedPrecision.Conv(conv2, y.relu_()));
         owner.Observe(path + ".bn2", y);
         if (residual) y = y.add_(downsample is null ? x : downsample.call(x));
         return y.relu_().MoveToOuterDisposeScope();
@@ -108,10 +108,10 @@ public sealed class Bottleneck : Module<Tensor, Tensor>, IResidualUnit
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = bn1.call(conv1.call(x)).relu_();
-        y = bn2.call(conv2.call(y));
+        var y = bn1.call(MixedPrecision.Conv(conv1, x)).relu_();
+        y = bn2.call(MixedPrecision.Conv(conv2, y));
         owner.Observe(path + ".bn2", y);
-        y = bn3.call(conv3.call(y.relu_()));
+        y = bn3.call(MixedPrecision.Conv(conv3, y.relu_()));
         if (residual) y = y.add_(downsample is null ? x : downsample.call(x));
         return y.relu_().MoveToOuterDisposeScope();
     }

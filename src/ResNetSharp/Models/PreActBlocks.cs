@@ -34,8 +34,8 @@ public sealed class PreActBasicBlock : Module<Tensor, Tensor>, IResidualUnit
     {
         using var scope = NewDisposeScope();
         var pre = bn1.call(x).relu();
-        var y = conv1.call(pre);
-        y = conv2.call(bn2.call(y).relu_());
+        var y = MixedPrecision.Conv(conv1, pre);
+        y = MixedPrecision.Conv(conv2, bn2.call(y).relu_());
         if (residual) y = y.add_(PreActShortcut.Apply(downsample, x, pre));
         return y.MoveToOuterDisposeScope();
     }
@@ -69,9 +69,9 @@ public sealed class PreActBottleneck : Module<Tensor, Tensor>, IResidualUnit
     {
         using var scope = NewDisposeScope();
         var pre = bn1.call(x).relu();
-        var y = conv1.call(pre);
-        y = conv2.call(bn2.call(y).relu_());
-        y = conv3.call(bn3.call(y).relu_());
+        var y = MixedPrecision.Conv(conv1, pre);
+        y = MixedPrecision.Conv(conv2, bn2.call(y).relu_());
+        y = MixedPrecision.Conv(conv3, bn3.call(y).relu_());
         if (residual) y = y.add_(PreActShortcut.Apply(downsample, x, pre));
         return y.MoveToOuterDisposeScope();
     }

@@ -29,6 +29,22 @@ public sealed class ResNet : Module<Tensor, Tensor>
     /// </summary>
     public ResponseObserver? Responses { get; set; }
 
+    /// <summary>
+    /// What convolutions and the classifier compute in (<see cref="Models.Precision.Fp32"/> or <see cref="Models.Precision.Bf16"/>;
+    /// resolve <see cref="Models.Precision.Auto"/> first). Parameters stay fp32 either way; features and logits come out fp32.
+    /// </summary>
+    public Precision Precision
+    {
+        get => precision;
+        set
+        {
+            MixedPrecision.ScalarTypeOf(value); // refuses Auto
+            precision = value;
+        }
+    }
+
+    Precision precision;
+
     /// <summary>Builds the network with He initialisation (section 3.4); see <see cref="ModelZoo.Create(string, int?)"/> for names.</summary>
     public ResNet(NetworkSpec spec) : base(TorchRuntime.Loaded(spec.Name))
     {
@@ -104,16 +120,21 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public Tensor ForwardFeatures(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = conv1.call(x);
+        var y = MixedPrecision.Conv(conv1, MixedPrecision.In(x, precision));
         if (bn1 is not null) y = bn1.call(y).relu_();
         if (maxpool is not null) y = maxpool.call(y);
         foreach (var layer in layers) y = layer.call(y);
         if (norm is not null) y = norm.call(y).relu_();
-        return avgpool.call(y).flatten(1).MoveToOuterDisposeScope();
+        return MixedPrecision.Out(avgpool.call(y).flatten(1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The classifier: pooled features [N, FeatureSize] to logits [N, Classes].</summary>
-    public Tensor ForwardHead(Tensor features) => fc.call(features);
+    public Tensor ForwardHead(Tensor features)
+    {
+        if (precision == Precision.Fp32) return fc.call(features);
+        using var scope = NewDisposeScope();
+        return MixedPrecision.Out(MixedPrecision.Linear(fc, MixedPrecision.In(features, precision))).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Logits for a batch of images [N, 3, H, W].</summary>
     public override Tensor forward(Tensor x)

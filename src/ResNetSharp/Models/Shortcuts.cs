@@ -24,17 +24,8 @@ public static class Shortcuts
             ShortcutOption.A when shapeChanges => new ZeroPadShortcut(stride, outChannels - inChannels),
             ShortcutOption.A => null,
             ShortcutOption.B when !shapeChanges => null,
-            _ => Projection(inChannels, outChannels, stride, withNorm: !spec.PreActivation),
+            _ => new Projection(inChannels, outChannels, stride, withNorm: !spec.PreActivation),
         };
-    }
-
-    /// <summary>eq. 2: y = F(x) + W_s x, a strided 1x1 convolution (+BN for post-activation nets).</summary>
-    static Module<Tensor, Tensor> Projection(int inChannels, int outChannels, int stride, bool withNorm)
-    {
-        var conv = Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
-        return withNorm
-            ? Sequential(("0", conv), ("1", BatchNorm2d(outChannels)))
-            : Sequential(("0", conv));
     }
 }
 
@@ -62,5 +53,28 @@ public sealed class ZeroPadShortcut : Module<Tensor, Tensor>
         var y = Stride == 1 ? x.alias() : x[.., .., TensorIndex.Slice(null, null, Stride), TensorIndex.Slice(null, null, Stride)];
         if (ExtraChannels > 0) y = functional.pad(y, [0, 0, 0, 0, 0, ExtraChannels]);
         return y.MoveToOuterDisposeScope();
+    }
+}
+
+/// <summary>
+/// A projection shortcut, eq. 2: y = F(x) + W_s x, a strided 1x1 convolution, then BN for post-activation nets. Its children are named
+/// "0" and "1" as torchvision's Sequential names them, so the state-dict keys are <c>downsample.0.weight</c> etc.
+/// </summary>
+sealed class Projection : Module<Tensor, Tensor>
+{
+    // An array, not fields: TorchSharp would register Module fields a second time under their field names.
+    readonly Module<Tensor, Tensor>[] parts;
+
+    public Projection(int inChannels, int outChannels, int stride, bool withNorm) : base(nameof(Projection))
+    {
+        var conv = Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
+        parts = withNorm ? [conv, BatchNorm2d(outChannels)] : [conv];
+        for (var i = 0; i < parts.Length; i++) register_module($"{i}", parts[i]);
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        var y = MixedPrecision.Conv(parts[0], x);
+        return parts.Length == 1 ? y : parts[1].call(y);
     }
 }

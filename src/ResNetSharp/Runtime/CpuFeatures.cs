@@ -31,5 +31,6 @@ public sealed record CpuFeatures(string Model, bool Avx2, bool Avx512, bool Avx5
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Model} ({(Avx512 ? "AVX-512" : Avx2 ? "AVX2" : "no AVX2")}, {(NativeBf16 ? "native bf16" : "no native bf16")})";
+        $"{Model} ({(Avx512 ? "AVX-512" : Avx2 ? "AVX2" : "no AVX2")}, " +
+        $"{(AmxBf16 ? "native bf16: amx_bf16" + (Avx512Bf16 ? " avx512_bf16" : "") : Avx512Bf16 ? "native bf16: avx512_bf16" : "no native bf16: emulated")})";
 }

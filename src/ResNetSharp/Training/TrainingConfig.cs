@@ -1,3 +1,5 @@
+using ResNetSharp.Models;
+
 namespace ResNetSharp.Training;
 
 /// <summary>
@@ -127,6 +129,12 @@ public sealed record TrainingConfig
 
     /// <summary>Run convolutions in channels-last (NHWC) memory order where it is verified correct for the network.</summary>
     public bool ChannelsLast { get; init; } = true;
+
+    /// <summary>
+    /// What convolutions and the classifier compute in: fp32, bf16 (fp32 master weights, momentum, BN statistics and loss)
+    /// or auto (bf16 where <see cref="PrecisionPolicy"/> measures it faster and correct on this CPU). Checkpoints are fp32 in every case.
+    /// </summary>
+    public Precision Precision { get; init; } = Precision.Fp32;
 
     /// <summary>Start from these weights (a checkpoint, run folder, safetensors or .pth state dict) instead of He initialisation.</summary>
     public string? From { get; init; }

@@ -77,14 +77,18 @@ public static class TrainingRun
         }
     }
 
-    /// <summary>Continues the run in <paramref name="runDirectory"/> from its latest checkpoint, bit-identically on CPU.</summary>
-    public static TrainingResult Resume(string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Continues the run in <paramref name="runDirectory"/> from its latest checkpoint, bit-identically on CPU in the same
+    /// precision; <paramref name="precision"/> switches it (checkpoints are fp32 whatever the run computed in).
+    /// </summary>
+    public static TrainingResult Resume(string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default, Precision? precision = null)
     {
         var latest = Path.Combine(runDirectory, LatestFile);
         if (!File.Exists(latest)) throw new FileNotFoundException($"'{runDirectory}' has no {LatestFile} to resume from. Start it with 'resnet train --out {runDirectory}'.", latest);
         using var runLock = RunLock.Acquire(runDirectory);
         var checkpoint = Checkpoint.Load(latest);
-        return Train(checkpoint.Config, runDirectory, checkpoint, observer, cancel);
+        var config = precision is { } p ? checkpoint.Config with { Precision = p } : checkpoint.Config;
+        return Train(config, runDirectory, checkpoint, observer, cancel);
     }
 
     static TrainingResult Train(TrainingConfig config, string runDirectory, Checkpoint? resume, ITrainingObserver? observer, CancellationToken cancel)
@@ -129,6 +133,9 @@ public static class TrainingRun
                     ? $"channels-last is not used for bottleneck networks ({spec.Name}); training in the plain layout"
                     : $"channels-last disagrees with the plain layout for {spec.Name} (relative error {error:G3}); training in the plain layout");
         }
+        var precision = PrecisionPolicy.For(config.Precision, spec, training: true, config.BatchSize, data.TrainTransform.Height, channelsLast, device);
+        model.Precision = precision.Precision;
+        if (config.Precision != Precision.Fp32) observer.Note($"precision: {precision}");
         var format = channelsLast ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
         var train = new DataLoader(data.Train, data.TrainTransform, new DataLoaderOptions
         {

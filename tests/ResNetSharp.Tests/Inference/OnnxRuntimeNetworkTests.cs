@@ -1,0 +1,93 @@
+using ResNetSharp.Data;
+using ResNetSharp.Inference;
+using ResNetSharp.Models;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Tests.Inference;
+
+public sealed class OnnxRuntimeNetworkTests
+{
+    public static TheoryData<string> Networks => ["cifar-option-a", "bottleneck-b", "imagenet-basic", "preact-c"];
+
+    static ResNet Build(string name)
+    {
+        var spec = name switch
+        {
+            "cifar-option-a" => ModelZoo.Cifar(1) with { Shortcut = ShortcutOption.A },
+            "bottleneck-b" => ModelZoo.Cifar(1, BlockKind.Bottleneck) with { Shortcut = ShortcutOption.B },
+            "preact-c" => ModelZoo.Cifar(1) with { Shortcut = ShortcutOption.C, PreActivation = true },
+            _ => ModelZoo.Get("resnet18") with { BlocksPerStage = [1, 1, 1, 1], Classes = 10 },
+        };
+        var net = new ResNet(spec);
+        // trained-looking BN statistics, so that folding them into the convolutions is really exercised
+        using (no_grad())
+        {
+            foreach (var (name2, buffer) in net.named_buffers())
+            {
+                if (name2.EndsWith("running_var", StringComparison.Ordinal)) buffer.uniform_(0.5, 2);
+                if (name2.EndsWith("running_mean", StringComparison.Ordinal)) buffer.uniform_(-0.2, 0.2);
+            }
+        }
+        net.eval();
+        return net;
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Should_Give_The_Libtorch_Logits_And_Features(string name)
+    {
+        // Given a network in eval mode and a batch
+        manual_seed(21);
+        using var net = Build(name);
+        using var scope = NewDisposeScope();
+        var x = randn(3, 3, 32, 32);
+        using var noGrad = no_grad();
+        var logits = net.call(x);
+        var features = net.ForwardFeatures(x);
+
+        // When ONNX Runtime runs its exported graph on the same batch
+        using var onnx = new OnnxRuntimeNetwork(net);
+        var onnxLogits = onnx.Logits(x);
+        var onnxFeatures = onnx.Features(x);
+
+        // Then both outputs agree with libtorch's to float rounding
+        Assert.Equal(logits.shape, onnxLogits.shape);
+        Assert.True(onnxLogits.allclose(logits, rtol: 1e-4, atol: 1e-4), $"max difference {(onnxLogits - logits).abs().max().item<float>()}");
+        Assert.True(onnxFeatures.allclose(features, rtol: 1e-4, atol: 1e-4), $"max difference {(onnxFeatures - features).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void Should_Classify_Through_Onnx_Runtime_As_Through_Libtorch()
+    {
+        // Given the same network behind a libtorch classifier and one switched to fp32 (ONNX Runtime on a CPU)
+        manual_seed(22);
+        using var reference = new ImageClassifier(Build("cifar-option-a"), [.. Enumerable.Range(0, 10).Select(i => $"c{i}")], Normalization.None, 32);
+        manual_seed(22);
+        using var classifier = new ImageClassifier(Build("cifar-option-a"), [.. Enumerable.Range(0, 10).Select(i => $"c{i}")], Normalization.None, 32);
+        var choice = classifier.UsePrecision(Precision.Fp32);
+        var random = new Random(5);
+        var images = Enumerable.Range(0, 4).Select(_ =>
+        {
+            var pixels = new byte[32 * 32 * 3];
+            random.NextBytes(pixels);
+            return new RgbImage(32, 32, pixels);
+        }).ToArray();
+
+        // When both classify the same images, with 10-crop too
+        var expected = reference.Classify(images, topK: 10, tenCrop: true);
+        var actual = classifier.Classify(images, topK: 10, tenCrop: true);
+
+        // Then ONNX Runtime ran, and classes and probabilities match
+        Assert.True(classifier.UsesOnnxRuntime);
+        Assert.False(reference.UsesOnnxRuntime);
+        Assert.Contains("ONNX Runtime", choice.Reason);
+        for (var i = 0; i < images.Length; i++)
+        {
+            Assert.Equal(expected[i].Select(s => s.Label), actual[i].Select(s => s.Label));
+            Assert.All(expected[i].Zip(actual[i]), p => Assert.Equal(p.First.Probability, p.Second.Probability, 1e-5));
+        }
+        var features = classifier.Features(images);
+        var referenceFeatures = reference.Features(images);
+        Assert.All(features.Zip(referenceFeatures), f => Assert.All(f.First.Zip(f.Second), v => Assert.Equal(v.Second, v.First, 1e-3f)));
+    }
+}
