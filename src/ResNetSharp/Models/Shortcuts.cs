@@ -12,21 +12,15 @@ namespace ResNetSharp.Models;
 public static class Shortcuts
 {
     /// <summary>
-    /// The module for a unit's shortcut, or null for identity (and for plain nets, which have none).
-    /// Named <c>downsample</c> in the unit so that projection weights use torchvision's keys.
+    /// The module for <paramref name="unit"/>'s shortcut (<see cref="UnitLayout.Shortcut"/>), or null for identity and
+    /// for plain nets. Named <c>downsample</c> in the unit so that projection weights use torchvision's keys.
     /// </summary>
-    public static Module<Tensor, Tensor>? For(NetworkSpec spec, int inChannels, int outChannels, int stride)
+    public static Module<Tensor, Tensor>? For(NetworkSpec spec, UnitLayout unit) => unit.Shortcut switch
     {
-        if (!spec.Residual) return null;
-        var shapeChanges = stride != 1 || inChannels != outChannels;
-        return spec.Shortcut switch
-        {
-            ShortcutOption.A when shapeChanges => new ZeroPadShortcut(stride, outChannels - inChannels),
-            ShortcutOption.A => null,
-            ShortcutOption.B when !shapeChanges => null,
-            _ => Projection(inChannels, outChannels, stride, withNorm: !spec.PreActivation),
-        };
-    }
+        ShortcutKind.ZeroPad => new ZeroPadShortcut(unit.Stride, unit.OutChannels - unit.InChannels),
+        ShortcutKind.Projection => Projection(unit.InChannels, unit.OutChannels, unit.Stride, withNorm: !spec.PreActivation),
+        _ => null,
+    };
 
     /// <summary>eq. 2: y = F(x) + W_s x, a strided 1x1 convolution (+BN for post-activation nets).</summary>
     static Module<Tensor, Tensor> Projection(int inChannels, int outChannels, int stride, bool withNorm)
