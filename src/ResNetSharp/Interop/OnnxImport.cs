@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
+using ResNetSharp.Data;
 using ResNetSharp.Inference;
 using ResNetSharp.Models;
 using static TorchSharp.torch;
