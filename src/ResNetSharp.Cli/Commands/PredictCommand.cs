@@ -27,7 +27,7 @@ static class PredictCommand
             var inputs = released is null ? parse.GetValue(images)! : [parse.GetValue(checkpoint)!, .. parse.GetValue(images)!];
             if (inputs.Length == 0) throw new ArgumentException("Give the images or folders to classify after the checkpoint.");
             // with --pretrained the first argument is an image, so a checkpoint there is a mistake, not a folder of images
-            if (released is not null && (ModelFile.KindOf(inputs[0]) is ModelFileKind.Onnx || Path.GetExtension(inputs[0]).Equals(".ckpt", StringComparison.OrdinalIgnoreCase) || RunFolder.IsRunFolder(inputs[0])))
+            if (released is not null && ModelFile.KindOf(inputs[0]) is not null)
                 throw new ArgumentException($"Give a checkpoint ('{inputs[0]}') or --pretrained {released}, not both.");
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);

@@ -61,15 +61,18 @@ public sealed class ModelFile : IDisposable
     /// <summary>What the ONNX importer inferred or adapted, one line each; empty for other kinds.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
-    /// <summary>The kind of file <paramref name="path"/> is, by its extension (a folder is a run folder).</summary>
-    public static ModelFileKind KindOf(string path) =>
-        Directory.Exists(path) ? ModelFileKind.Checkpoint
+    /// <summary>
+    /// The kind of model file <paramref name="path"/> is by its extension (a run folder stands for its checkpoint), or null
+    /// when it is none of them (an image, a folder of images); <see cref="Open"/> reads such a path as a checkpoint.
+    /// </summary>
+    public static ModelFileKind? KindOf(string path) =>
+        Directory.Exists(path) ? (RunFolder.IsRunFolder(path) ? ModelFileKind.Checkpoint : null)
         : System.IO.Path.GetExtension(path).ToLowerInvariant() switch
         {
             ".onnx" => ModelFileKind.Onnx,
             ".ckpt" => ModelFileKind.Checkpoint,
             ".safetensors" or ".pth" or ".pt" or ".bin" => ModelFileKind.Weights,
-            _ => ModelFileKind.Checkpoint,
+            _ => null,
         };
 
     /// <summary>
@@ -81,7 +84,7 @@ public sealed class ModelFile : IDisposable
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         TorchRuntime.EnsureLoaded();
         var file = RunFolder.Checkpoint(path, note);
-        switch (KindOf(file))
+        switch (KindOf(file) ?? ModelFileKind.Checkpoint)
         {
             case ModelFileKind.Onnx:
                 var imported = OnnxImport.Load(file);
