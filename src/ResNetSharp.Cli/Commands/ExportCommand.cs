@@ -1,8 +1,6 @@
 using System.CommandLine;
-using ResNetSharp.Inference;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
-using ResNetSharp.Training;
 
 namespace ResNetSharp.Cli.Commands;
 
@@ -28,7 +26,7 @@ static class ExportCommand
         {
             var source = parse.GetValue(name);
             var released = parse.GetValue(pretrained);
-            if (released is not null || (source is not null && File.Exists(Checkpoint.Resolve(source))))
+            if (released is not null || (source is not null && (File.Exists(source) || Directory.Exists(source))))
             {
                 // A trained checkpoint or a release carries its classes and normalisation: both go into the model's metadata.
                 using var network = PretrainedOption.Open(source, released);
@@ -47,7 +45,7 @@ static class ExportCommand
                 });
                 Console.WriteLine($"wrote {target} ({new FileInfo(target).Length / 1e6:0.0} MB) from {checkpointPath}: {trained.Spec}");
                 Console.WriteLine($"preprocessing: {preprocessing}{(preprocessing.MeanHeight > 0 ? " (the mean image is subtracted inside the graph; feed it pixels)" : "")}");
-                if (network.Config.UntrainedClassifier)
+                if (!network.HasTrainedClassifier)
                     Console.Error.WriteLine("note: this checkpoint's classifier is untrained (an imported feature extractor): its 'logits' output is meaningless; use 'features'.");
                 return 0;
             }

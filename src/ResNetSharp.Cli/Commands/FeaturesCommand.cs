@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using ResNetSharp.Inference;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Cli.Commands;
@@ -25,7 +26,6 @@ static class FeaturesCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = Checkpoint.Resolve(parse.GetValue(checkpoint)!);
             var inputs = parse.GetValue(images)!;
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);
@@ -34,7 +34,8 @@ static class FeaturesCommand
             var target = parse.GetValue(output);
             if (target is not null && !target.EndsWith(".npy", StringComparison.OrdinalIgnoreCase) && !target.EndsWith(".csv", StringComparison.OrdinalIgnoreCase))
                 throw new ArgumentException($"--out '{target}' must end in .npy or .csv.");
-            using var classifier = ImageClassifier.Load(path, parse.GetValue(device)!);
+            using var file = ModelFile.Open(parse.GetValue(checkpoint)!);
+            using var classifier = file.CreateClassifier(Devices.Parse(parse.GetValue(device)!));
             Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
             var chosen = classifier.UsePrecision(parse.GetValue(precision));
             if (parse.GetValue(precision) != Models.Precision.Fp32) Console.Error.WriteLine($"note: precision: {chosen}");

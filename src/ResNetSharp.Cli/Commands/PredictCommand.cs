@@ -1,6 +1,6 @@
 using System.CommandLine;
-using ResNetSharp.Inference;
 using ResNetSharp.Pretrained;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 using Spectre.Console;
 
@@ -28,14 +28,15 @@ static class PredictCommand
             var inputs = released is null ? parse.GetValue(images)! : [parse.GetValue(checkpoint)!, .. parse.GetValue(images)!];
             if (inputs.Length == 0) throw new ArgumentException("Give the images or folders to classify after the checkpoint.");
             // with --pretrained the first argument is an image, so a checkpoint there is a mistake, not a folder of images
-            if (released is not null && (Path.GetExtension(inputs[0]).ToLowerInvariant() is ".ckpt" or ".onnx" || File.Exists(Path.Combine(inputs[0], TrainingRun.LatestFile))))
+            if (released is not null && ModelFile.KindOf(inputs[0]) is not null)
                 throw new ArgumentException($"Give a checkpoint ('{inputs[0]}') or --pretrained {released}, not both.");
             foreach (var missing in inputs.Where(p => !File.Exists(p) && !Directory.Exists(p)))
                 throw new FileNotFoundException($"No image or folder at '{missing}'.", missing);
-            var path = released is null ? Checkpoint.Resolve(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}")) : $"--pretrained {released}";
-            using var classifier = released is null
-                ? ImageClassifier.Load(path, parse.GetValue(device)!)
-                : PretrainedCatalog.Load(released).CreateClassifier(parse.GetValue(device)!);
+            using var file = released is null ? ModelFile.Open(parse.GetValue(checkpoint)!, note => Console.Error.WriteLine($"note: {note}")) : null;
+            var path = file?.Path ?? $"--pretrained {released}";
+            using var classifier = file is not null
+                ? file.CreateClassifier(Devices.Parse(parse.GetValue(device)!))
+                : PretrainedCatalog.Load(released!).CreateClassifier(parse.GetValue(device)!);
             if (!classifier.HasTrainedClassifier)
                 throw new InvalidDataException($"'{path}' has no trained classifier (a feature extractor, e.g. an imported one that ends at the pool). " +
                                                $"Use 'resnet features {path} <images>' for its features and nearest neighbours, or fine-tune a classifier with 'resnet train --from {path}'.");

@@ -1,7 +1,5 @@
 using System.CommandLine;
 using ResNetSharp.Data;
-using ResNetSharp.Inference;
-using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using ResNetSharp.Pretrained;
 using ResNetSharp.Training;
@@ -9,12 +7,10 @@ using static TorchSharp.torch;
 
 namespace ResNetSharp.Cli.Commands;
 
-/// <summary>A trained network with what evaluating, predicting and exporting need, from a checkpoint or a release.</summary>
-sealed record TrainedNetwork(string Source, TrainingConfig Config, Normalization Normalization, IReadOnlyList<string> ClassNames, int InputSize, ResNet Model) : IDisposable
+/// <summary>A trained network with what evaluating, predicting and exporting need, from a model file or a release.</summary>
+sealed record TrainedNetwork(string Source, TrainingConfig? Config, Normalization Normalization, IReadOnlyList<string> ClassNames, ImagePreprocessing Preprocessing,
+                             bool HasTrainedClassifier, ResNet Model) : IDisposable
 {
-    /// <summary>The preprocessing the network was trained (or imported) with, as its evaluation applies it to photos.</summary>
-    public ImagePreprocessing Preprocessing => ImagePreprocessing.From(Normalization, InputSize, Config.TestResize ?? ImageClassifier.DefaultResize(InputSize));
-
     public void Dispose() => Model.Dispose();
 }
 
@@ -35,13 +31,12 @@ static class PretrainedOption
             var released = PretrainedCatalog.Load(pretrained);
             // a CIFAR release is evaluated on the data set by name: the official binaries, or offline the embedded sample
             var data = released.Card.Dataset is "cifar10" or "cifar100" ? released.Card.Dataset : released.Card.Config.Data;
-            return new TrainedNetwork($"pretrained {released.Name} ({released.WeightsPath})", released.Card.Config with { Data = data, DataDir = null, Validation = false },
-                released.Normalization, released.ClassNames, released.InputSize, released.CreateNetwork(device));
+            var config = released.Card.Config with { Data = data, DataDir = null, Validation = false };
+            return new TrainedNetwork($"pretrained {released.Name} ({released.WeightsPath})", config, released.Normalization, released.ClassNames,
+                ImagePreprocessing.OfTrained(released.Normalization, released.InputSize, config.TestResize), HasTrainedClassifier: true, released.CreateNetwork(device));
         }
         if (checkpoint is null) throw new ArgumentException("Give a checkpoint (a .ckpt file or a run folder) or --pretrained <name> (see 'resnet models').");
-        var path = Checkpoint.Resolve(checkpoint, note => Console.Error.WriteLine($"note: {note}"));
-        using var ckpt = Checkpoint.Load(path);
-        var n = ckpt.Normalization;
-        return new TrainedNetwork(path, ckpt.Config, n, ckpt.ClassNames, n.MeanHeight > 0 ? n.MeanHeight : ckpt.Config.CropSize ?? ckpt.Spec.InputSize, ckpt.CreateModel(device));
+        using var file = ModelFile.Open(checkpoint, note => Console.Error.WriteLine($"note: {note}"));
+        return new TrainedNetwork(file.Path, file.Config, file.Normalization!, file.ClassNames!, file.Preprocessing!, file.HasTrainedClassifier, file.CreateNetwork(device));
     }
 }

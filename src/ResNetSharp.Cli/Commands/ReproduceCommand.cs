@@ -87,7 +87,7 @@ static class ReproduceCommand
 
     // A run folder left by an interrupted reproduce continues from its checkpoint.
     static TrainingResult Train(TrainingConfig config, string runDirectory, ITrainingObserver observer, CancellationToken ct) =>
-        File.Exists(Path.Combine(runDirectory, TrainingRun.LatestFile))
+        File.Exists(Path.Combine(runDirectory, RunFolder.LatestFile))
             ? TrainingRun.Resume(runDirectory, observer, ct)
             : TrainingRun.Run(config, runDirectory, observer, ct);
 

@@ -1,6 +1,7 @@
 using ResNetSharp.Data;
 using ResNetSharp.Models;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
 
 namespace ResNetSharp.Analysis;
 
@@ -51,8 +52,8 @@ public static class LayerResponses
     /// <summary>
     /// Runs <paramref name="model"/> in eval mode under no_grad over <paramref name="images"/> (batches [N, 3, H, W], not
     /// disposed here) and returns each 3x3 layer's response std. Sums of x and x² are kept per layer in float64, so no
-    /// response is held; the std is the population one (divides by the element count). The model's mode and
-    /// observer are restored afterwards.
+    /// response is held; the std is the population one (divides by the element count). The model's mode is
+    /// restored and its hooks removed afterwards.
     /// </summary>
     /// <exception cref="ArgumentException">The network is pre-activation (no such point exists) or no batch was given.</exception>
     public static LayerResponseStd Measure(ResNet model, IEnumerable<Tensor> images)
@@ -75,10 +76,18 @@ public static class LayerResponses
             sums[layer] = (s.Sum + sum, s.Squares + squares, s.Count + x.numel());
         }
 
+        // a forward hook on the BN after each 3x3 convolution sees its output before the unit's ReLU or addition
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        var hooks = model.Spec.Units()
+            .SelectMany(u => (model.Spec.Block == BlockKind.Basic ? new[] { ".bn1", ".bn2" } : [".bn2"]).Select(bn => u.Path + bn))
+            .Select(name => ((Module<Tensor, Tensor>)modules[name]).register_forward_hook((_, _, output) =>
+            {
+                Observe(name, output);
+                return output;
+            }))
+            .ToList();
         var wasTraining = model.training;
-        var previous = model.Responses;
         model.eval();
-        model.Responses = Observe;
         try
         {
             using var noGrad = no_grad();
@@ -93,7 +102,7 @@ public static class LayerResponses
         }
         finally
         {
-            model.Responses = previous;
+            foreach (var hook in hooks) hook.remove();
             model.train(wasTraining);
         }
         var stds = order.Select(l =>

@@ -273,9 +273,9 @@ public static class PerformanceBenchmark
             using var session = runner.Prepare(bytes, batch, size, out var run);
             rates["onnx"] = Repeat(options, () => Rate(run));
         }
-        var channelsLast = options.ChannelsLast && Training.ChannelsLast.TryApply(net, size, CPU).Switched;
+        var channelsLast = options.ChannelsLast && Models.ChannelsLast.TryApply(net, size, CPU).Switched;
         layout = channelsLast ? "channels-last" : "plain layout";
-        var input = channelsLast ? Training.ChannelsLast.Of(x) : x;
+        var input = channelsLast ? Models.ChannelsLast.Of(x) : x;
         foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
         {
             net.Precision = precision;
@@ -319,13 +319,13 @@ public static class PerformanceBenchmark
             var switched = false;
             if (channelsLast)
             {
-                var (ok, error) = Training.ChannelsLast.TryApply(model, size, CPU);
+                var (ok, error) = Models.ChannelsLast.TryApply(model, size, CPU);
                 switched = ok;
                 Note = ok ? "channels-last" : $"plain layout (channels-last rejected: {(double.IsNaN(error) ? "not supported for this network" : $"error {error:G3}")})";
             }
             if (switched)
             {
-                var cl = Training.ChannelsLast.Of(images);
+                var cl = Models.ChannelsLast.Of(images);
                 images.Dispose();
                 images = cl;
             }

@@ -1,9 +1,6 @@
 using ResNetSharp.Data;
 using ResNetSharp.Evaluation;
-using ResNetSharp.Interop;
 using ResNetSharp.Models;
-using ResNetSharp.Runtime;
-using ResNetSharp.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -62,48 +59,10 @@ public sealed class ImageClassifier : IDisposable
         model.eval();
     }
 
-    /// <summary>Wraps a network with its class names, normalisation and input size (shorter side resized like 256 for a 224 crop).</summary>
+    /// <summary>Wraps a network with its class names, normalisation and input size (shorter side resized as <see cref="TestView.ShorterSide"/> says).</summary>
     public ImageClassifier(ResNet model, IReadOnlyList<string> classNames, Normalization normalization, int inputSize, Device? device = null)
-        : this(model, classNames, ImagePreprocessing.From(normalization, inputSize, DefaultResize(inputSize)), device)
+        : this(model, classNames, ImagePreprocessing.OfTrained(normalization, inputSize, testResize: null), device)
     {
-    }
-
-    // The view when nothing is recorded: small (CIFAR-sized) inputs are not upscaled beyond the crop; larger ones keep 256:224.
-    /// <summary>The shorter side a photo is resized to before the centre crop when nothing else is stated (256 for 224, none for CIFAR sizes).</summary>
-    public static int DefaultResize(int inputSize) => inputSize <= 64 ? inputSize : (int)Math.Round(inputSize * 256 / 224.0);
-
-    /// <summary>
-    /// Loads a training checkpoint (.ckpt, or a run folder) with everything needed to classify, or an ONNX
-    /// ResNet (<see cref="OnnxImport"/>) with the preprocessing and class names its metadata records.
-    /// </summary>
-    public static ImageClassifier Load(string checkpointPath, string device = "cpu") => Load(checkpointPath, device, Precision.Fp32);
-
-    /// <summary>
-    /// Loads as <see cref="Load(string, string)"/> and computes in <paramref name="precision"/> (<see cref="UsePrecision"/>):
-    /// fp32 on a CPU then runs through ONNX Runtime, bf16 through libtorch.
-    /// </summary>
-    public static ImageClassifier Load(string checkpointPath, string device, Precision precision)
-    {
-        var classifier = LoadModel(checkpointPath, device);
-        try
-        {
-            classifier.UsePrecision(precision);
-            return classifier;
-        }
-        catch
-        {
-            classifier.Dispose();
-            throw;
-        }
-    }
-
-    static ImageClassifier LoadModel(string checkpointPath, string device)
-    {
-        TorchRuntime.EnsureLoaded();
-        if (checkpointPath.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase)) return FromOnnx(checkpointPath, Devices.Parse(device));
-        using var checkpoint = Checkpoint.Load(checkpointPath);
-        var dev = Devices.Parse(device);
-        return new ImageClassifier(checkpoint.CreateModel(dev), checkpoint.ClassNames, PreprocessingOf(checkpoint), dev, !checkpoint.Config.UntrainedClassifier);
     }
 
     /// <summary>
@@ -130,22 +89,6 @@ public sealed class ImageClassifier : IDisposable
 
     /// <summary>Whether fp32 inference goes through ONNX Runtime (after <see cref="UsePrecision"/> chose fp32 on a CPU).</summary>
     public bool UsesOnnxRuntime => onnx is not null;
-
-    /// <summary>The preprocessing a checkpoint's network was trained (or imported) with, as its evaluation applies it to photos.</summary>
-    public static ImagePreprocessing PreprocessingOf(Checkpoint checkpoint)
-    {
-        ArgumentNullException.ThrowIfNull(checkpoint);
-        var n = checkpoint.Normalization;
-        var size = n.MeanHeight > 0 ? n.MeanHeight : checkpoint.Config.CropSize ?? checkpoint.Spec.InputSize;
-        return ImagePreprocessing.From(n, size, checkpoint.Config.TestResize ?? DefaultResize(size));
-    }
-
-    static ImageClassifier FromOnnx(string path, Device device)
-    {
-        var imported = OnnxImport.Load(path);
-        imported.Network.to(device);
-        return new ImageClassifier(imported.Network, imported.EffectiveClassNames, imported.EffectivePreprocessing, device, imported.OutputIsLogits);
-    }
 
     /// <summary>The view of a photo the network sees: shorter side resized, centre crop (or 10 crops).</summary>
     public IImageTransform View(bool tenCrop)

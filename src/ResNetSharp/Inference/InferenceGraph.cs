@@ -108,18 +108,7 @@ internal sealed record InferenceGraph(NetworkSpec Spec, IReadOnlyList<GraphOp> O
                 ops.Add(new MaxPoolOp("maxpool", x));
                 x = "maxpool";
             }
-            var channels = spec.StemWidth;
-            for (var s = 0; s < spec.BlocksPerStage.Count; s++)
-            {
-                for (var b = 0; b < spec.BlocksPerStage[s]; b++)
-                {
-                    var stride = b == 0 && s > 0 ? 2 : 1;
-                    var outChannels = spec.Widths[s] * spec.Expansion;
-                    var path = $"layer{s + 1}.{b}";
-                    x = spec.PreActivation ? PreActUnit(path, x, channels, outChannels, stride) : Unit(path, x, channels, outChannels, stride);
-                    channels = outChannels;
-                }
-            }
+            foreach (var unit in spec.Units()) x = spec.PreActivation ? PreActUnit(unit, x) : Unit(unit, x);
             if (spec.PreActivation) x = Relu(Bn("norm", x, followsConv: false));
             ops.Add(new GlobalPoolOp(Features, x));
             ops.Add(new LinearOp(Logits, Features, W("fc.weight"), W("fc.bias")));
@@ -127,60 +116,59 @@ internal sealed record InferenceGraph(NetworkSpec Spec, IReadOnlyList<GraphOp> O
         }
 
         // Blocks.cs: conv-BN-ReLU ... conv-BN, add shortcut, ReLU (eq. 1).
-        string Unit(string path, string x, int inChannels, int outChannels, int stride)
+        string Unit(UnitLayout unit, string x)
         {
+            var path = unit.Path;
             string y;
             if (spec.Block == BlockKind.Basic)
             {
-                y = Relu(Bn(path + ".bn1", Conv(path + ".conv1", x, stride, 1), true));
-                y = Bn(path + ".bn2", Conv(path + ".conv2", y, 1, 1), true);
+                y = Relu(Bn(path + ".bn1", Conv(path + ".conv1", x, unit.FirstConvStride, 1), true));
+                y = Bn(path + ".bn2", Conv(path + ".conv2", y, unit.SecondConvStride, 1), true);
             }
             else
             {
-                var onReduce = spec.Stride == BottleneckStride.OnReduce;
-                y = Relu(Bn(path + ".bn1", Conv(path + ".conv1", x, onReduce ? stride : 1, 0), true));
-                y = Relu(Bn(path + ".bn2", Conv(path + ".conv2", y, onReduce ? 1 : stride, 1), true));
+                y = Relu(Bn(path + ".bn1", Conv(path + ".conv1", x, unit.FirstConvStride, 0), true));
+                y = Relu(Bn(path + ".bn2", Conv(path + ".conv2", y, unit.SecondConvStride, 1), true));
                 y = Bn(path + ".bn3", Conv(path + ".conv3", y, 1, 0), true);
             }
-            if (spec.Residual) y = Add(path, y, Shortcut(path, x, x, inChannels, outChannels, stride));
+            if (spec.Residual) y = Add(path, y, Shortcut(unit, x, x));
             return Relu(y);
         }
 
         // PreActBlocks.cs: BN-ReLU-conv ...; identity and option A read x, a projection reads the pre-activation.
-        string PreActUnit(string path, string x, int inChannels, int outChannels, int stride)
+        string PreActUnit(UnitLayout unit, string x)
         {
+            var path = unit.Path;
             var pre = Relu(Bn(path + ".bn1", x, false));
             string y;
             if (spec.Block == BlockKind.Basic)
             {
-                y = Conv(path + ".conv1", pre, stride, 1);
-                y = Conv(path + ".conv2", Relu(Bn(path + ".bn2", y, true)), 1, 1);
+                y = Conv(path + ".conv1", pre, unit.FirstConvStride, 1);
+                y = Conv(path + ".conv2", Relu(Bn(path + ".bn2", y, true)), unit.SecondConvStride, 1);
             }
             else
             {
-                var onReduce = spec.Stride == BottleneckStride.OnReduce;
-                y = Conv(path + ".conv1", pre, onReduce ? stride : 1, 0);
-                y = Conv(path + ".conv2", Relu(Bn(path + ".bn2", y, true)), onReduce ? 1 : stride, 1);
+                y = Conv(path + ".conv1", pre, unit.FirstConvStride, 0);
+                y = Conv(path + ".conv2", Relu(Bn(path + ".bn2", y, true)), unit.SecondConvStride, 1);
                 y = Conv(path + ".conv3", Relu(Bn(path + ".bn3", y, true)), 1, 0);
             }
-            return spec.Residual ? Add(path, y, Shortcut(path, x, pre, inChannels, outChannels, stride)) : y;
+            return spec.Residual ? Add(path, y, Shortcut(unit, x, pre)) : y;
         }
 
-        // Shortcuts.For: which unit gets which shortcut (section 3.3).
-        string Shortcut(string path, string x, string pre, int inChannels, int outChannels, int stride)
+        // The unit's shortcut as NetworkSpec.Units gives it (section 3.3), as Shortcuts.For builds it.
+        string Shortcut(UnitLayout unit, string x, string pre)
         {
-            var shapeChanges = stride != 1 || inChannels != outChannels;
-            switch (spec.Shortcut)
+            var path = unit.Path;
+            switch (unit.Shortcut)
             {
-                case ShortcutOption.A when shapeChanges:
-                    ops.Add(new ZeroPadShortcutOp(path + ".downsample", x, stride, outChannels - inChannels));
+                case ShortcutKind.ZeroPad:
+                    ops.Add(new ZeroPadShortcutOp(path + ".downsample", x, unit.Stride, unit.OutChannels - unit.InChannels));
                     return path + ".downsample";
-                case ShortcutOption.A:
-                case ShortcutOption.B when !shapeChanges:
-                    return x;
-                default:
-                    var projected = Conv(path + ".downsample.0", spec.PreActivation ? pre : x, stride, 0);
+                case ShortcutKind.Projection:
+                    var projected = Conv(path + ".downsample.0", spec.PreActivation ? pre : x, unit.Stride, 0);
                     return spec.PreActivation ? projected : Bn(path + ".downsample.1", projected, true);
+                default:
+                    return x;
             }
         }
     }

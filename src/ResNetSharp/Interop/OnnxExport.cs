@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
+using ResNetSharp.Data;
 using ResNetSharp.Inference;
 using ResNetSharp.Models;
 using ResNetSharp.Runtime;
@@ -94,7 +95,7 @@ public static class OnnxExport
         static string F(float v) => v.ToString("R", CultureInfo.InvariantCulture);
         var order = pre.ChannelOrder.ToString().ToUpperInvariant();
         var meanImage = pre.MeanHeight > 0;
-        yield return (SpecKey, JsonSerializer.Serialize(spec, SpecJson.Options));
+        yield return (SpecKey, JsonSerializer.Serialize(spec, ArtefactJson.Options));
         yield return ("resnetsharp.bn_folded", options.FoldBatchNorm ? "true" : "false");
         yield return ("preprocessing.layout", meanImage
             ? $"NCHW, {order}, float32 pixels in [0, {F(pre.PixelRange)}]; the {pre.MeanWidth}x{pre.MeanHeight} per-pixel mean image and the std are applied inside the graph"

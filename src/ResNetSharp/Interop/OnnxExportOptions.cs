@@ -1,3 +1,5 @@
+using ResNetSharp.Data;
+
 namespace ResNetSharp.Interop;
 
 /// <summary>How <see cref="OnnxExport"/> writes a network.</summary>

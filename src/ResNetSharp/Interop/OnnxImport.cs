@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Google.Protobuf;
 using Onnx;
+using ResNetSharp.Data;
 using ResNetSharp.Inference;
 using ResNetSharp.Models;
 using static TorchSharp.torch;
@@ -105,8 +106,6 @@ public static class OnnxImport
             return null;
         }
     }
-
-    enum ShortcutKind { None, Identity, Projection, ZeroPad }
 
     sealed record Unit(NodeProto FirstConv, NodeProto? Add, int Stride, int Width, int OutChannels, BlockKind Block, BottleneckStride? Placement, ShortcutKind Shortcut, int InChannels);
 
@@ -240,10 +239,6 @@ public static class OnnxImport
             }
             var placements = units.Select(u => u.Placement).OfType<BottleneckStride>().Distinct().ToList();
             if (placements.Count > 1) throw Misfit(units.First(u => u.Placement == placements[1]).FirstConv, $"the stride on the same layer in every downsampling unit ({placements[0]})");
-            var residual = units[0].Shortcut != ShortcutKind.None;
-            var option = units.Any(u => u.Shortcut == ShortcutKind.ZeroPad) ? ShortcutOption.A
-                : units.Any(u => u.Shortcut == ShortcutKind.Projection && u.Stride == 1 && u.InChannels == u.OutChannels) ? ShortcutOption.C
-                : ShortcutOption.B;
             var spec = new NetworkSpec
             {
                 Name = name,
@@ -252,23 +247,24 @@ public static class OnnxImport
                 BlocksPerStage = blocks,
                 Widths = widths,
                 StemWidth = stemWidth,
-                Shortcut = option,
-                Residual = residual,
+                Residual = units[0].Shortcut != ShortcutKind.None,
                 PreActivation = preact,
                 Stride = placements.FirstOrDefault(BottleneckStride.OnReduce),
                 Classes = classes,
                 InputSize = size ?? (imageNet ? 224 : 32),
             };
-            // Every unit must have the shortcut that option gives it (Shortcuts.For).
-            foreach (var u in units)
-            {
-                var changes = u.Stride != 1 || u.InChannels != u.OutChannels;
-                var expected = !residual ? ShortcutKind.None
-                    : option == ShortcutOption.A ? (changes ? ShortcutKind.ZeroPad : ShortcutKind.Identity)
-                    : option == ShortcutOption.B && !changes ? ShortcutKind.Identity : ShortcutKind.Projection;
-                if (u.Shortcut != expected) throw Misfit(u.Add ?? u.FirstConv, $"a {expected} shortcut here, as option {option} gives (this unit has {u.Shortcut})");
-            }
-            return spec.Validate();
+            // The option is the one whose units (NetworkSpec.Units, the network's own rule) are the graph's units; B first,
+            // so a plain net, whose units have no shortcut under any option, is described with the default.
+            var fits = new[] { ShortcutOption.B, ShortcutOption.A, ShortcutOption.C }
+                .Select(o => spec with { Shortcut = o })
+                .Select(s => (Spec: s, Misfits: s.Units().Zip(units).Where(p => !Fits(p.First, p.Second)).ToList()))
+                .OrderBy(f => f.Misfits.Count)
+                .First();
+            if (fits.Misfits.FirstOrDefault() is var (expected, read) && read is not null)
+                throw Misfit(read.Add ?? read.FirstConv,
+                    $"a {expected.Shortcut} shortcut and stride {expected.Stride} from {expected.InChannels} to {expected.OutChannels} channels here, as option {fits.Spec.Shortcut} gives " +
+                    $"(this unit has a {read.Shortcut} shortcut and stride {read.Stride} from {read.InChannels} to {read.OutChannels} channels)");
+            return fits.Spec;
         }
 
         // Option A that puts zero channels before the input's channels computes our network up to an order of the
@@ -323,16 +319,14 @@ public static class OnnxImport
             }
         }
 
+        static bool Fits(UnitLayout expected, Unit read) =>
+            expected.Shortcut == read.Shortcut && expected.Stride == read.Stride && expected.InChannels == read.InChannels && expected.OutChannels == read.OutChannels;
+
         // Units were read as u0, u1, ...; their torchvision names are layer<stage>.<block>.
         void RenameUnits(NetworkSpec spec)
         {
-            var index = 0;
             var renamed = new Dictionary<string, WeightData>();
-            var paths = new Dictionary<string, string>();
-            for (var s = 0; s < spec.BlocksPerStage.Count; s++)
-            {
-                for (var b = 0; b < spec.BlocksPerStage[s]; b++) paths[$"u{index++}"] = $"layer{s + 1}.{b}";
-            }
+            var paths = spec.Units().Select((u, i) => (u, i)).ToDictionary(p => $"u{p.i}", p => p.u.Path);
             foreach (var (key, value) in weights)
             {
                 var dot = key.IndexOf('.', StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using ResNetSharp.Data;
 using ResNetSharp.Models;
 
 namespace ResNetSharp.Interop;

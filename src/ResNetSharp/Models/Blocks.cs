@@ -5,9 +5,6 @@ using static TorchSharp.torch.nn;
 
 namespace ResNetSharp.Models;
 
-/// <summary>Receives a 3x3 layer's response (after BN, before ReLU and addition; Fig. 7). Must not keep the tensor.</summary>
-public delegate void ResponseObserver(string layer, Tensor response);
-
 /// <summary>A residual unit: knows the weight that zero-initialisation empties so the unit starts as an identity.</summary>
 interface IResidualUnit
 {
@@ -17,13 +14,13 @@ interface IResidualUnit
 /// <summary>Builds a residual unit; both kinds take the same arguments, so the network takes the kind as a value.</summary>
 static class Units
 {
-    public static Module<Tensor, Tensor> Create(NetworkSpec spec, int inChannels, int width, int stride, string path, ResNet owner) =>
+    public static Module<Tensor, Tensor> Create(NetworkSpec spec, UnitLayout unit) =>
         (spec.Block, spec.PreActivation) switch
         {
-            (BlockKind.Basic, false) => new BasicBlock(spec, inChannels, width, stride, path, owner),
-            (BlockKind.Bottleneck, false) => new Bottleneck(spec, inChannels, width, stride, path, owner),
-            (BlockKind.Basic, true) => new PreActBasicBlock(spec, inChannels, width, stride),
-            _ => new PreActBottleneck(spec, inChannels, width, stride),
+            (BlockKind.Basic, false) => new BasicBlock(spec, unit),
+            (BlockKind.Bottleneck, false) => new Bottleneck(spec, unit),
+            (BlockKind.Basic, true) => new PreActBasicBlock(spec, unit),
+            _ => new PreActBottleneck(spec, unit),
         };
 
     /// <summary>Registers children in order (the order is the state dict's); null ones (no shortcut) are skipped.</summary>
@@ -46,19 +43,15 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IResidualUnit
     readonly Module<Tensor, Tensor> conv1, bn1, conv2, bn2;
     readonly Module<Tensor, Tensor>? downsample;
     readonly bool residual;
-    readonly string path;
-    readonly ResNet owner;
 
-    internal BasicBlock(NetworkSpec spec, int inChannels, int width, int stride, string path, ResNet owner) : base(nameof(BasicBlock))
+    internal BasicBlock(NetworkSpec spec, UnitLayout unit) : base(nameof(BasicBlock))
     {
-        conv1 = Units.Conv3x3(inChannels, width, stride);
-        bn1 = BatchNorm2d(width);
-        conv2 = Units.Conv3x3(width, width, 1);
-        bn2 = BatchNorm2d(width);
-        downsample = Shortcuts.For(spec, inChannels, width, stride);
+        conv1 = Units.Conv3x3(unit.InChannels, unit.Width, unit.FirstConvStride);
+        bn1 = BatchNorm2d(unit.Width);
+        conv2 = Units.Conv3x3(unit.Width, unit.Width, unit.SecondConvStride);
+        bn2 = BatchNorm2d(unit.Width);
+        downsample = Shortcuts.For(spec, unit);
         residual = spec.Residual;
-        this.path = path;
-        this.owner = owner;
         Units.Register(this, ("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("downsample", downsample));
     }
 
@@ -69,9 +62,7 @@ public sealed class BasicBlock : Module<Tensor, Tensor>, IResidualUnit
     {
         using var scope = NewDisposeScope();
         var y = bn1.call(MixedPrecision.Conv(conv1, x));
-        owner.Observe(path + ".bn1", y);
         y = bn2.call(MixedPrecision.Conv(conv2, y.relu_()));
-        owner.Observe(path + ".bn2", y);
         if (residual) y = y.add_(downsample is null ? x : downsample.call(x));
         return y.relu_().MoveToOuterDisposeScope();
     }
@@ -83,22 +74,17 @@ public sealed class Bottleneck : Module<Tensor, Tensor>, IResidualUnit
     readonly Module<Tensor, Tensor> conv1, bn1, conv2, bn2, conv3, bn3;
     readonly Module<Tensor, Tensor>? downsample;
     readonly bool residual;
-    readonly string path;
-    readonly ResNet owner;
 
-    internal Bottleneck(NetworkSpec spec, int inChannels, int width, int stride, string path, ResNet owner) : base(nameof(Bottleneck))
+    internal Bottleneck(NetworkSpec spec, UnitLayout unit) : base(nameof(Bottleneck))
     {
-        var onReduce = spec.Stride == BottleneckStride.OnReduce;
-        conv1 = Units.Conv1x1(inChannels, width, onReduce ? stride : 1);
-        bn1 = BatchNorm2d(width);
-        conv2 = Units.Conv3x3(width, width, onReduce ? 1 : stride);
-        bn2 = BatchNorm2d(width);
-        conv3 = Units.Conv1x1(width, width * 4);
-        bn3 = BatchNorm2d(width * 4);
-        downsample = Shortcuts.For(spec, inChannels, width * 4, stride);
+        conv1 = Units.Conv1x1(unit.InChannels, unit.Width, unit.FirstConvStride);
+        bn1 = BatchNorm2d(unit.Width);
+        conv2 = Units.Conv3x3(unit.Width, unit.Width, unit.SecondConvStride);
+        bn2 = BatchNorm2d(unit.Width);
+        conv3 = Units.Conv1x1(unit.Width, unit.OutChannels);
+        bn3 = BatchNorm2d(unit.OutChannels);
+        downsample = Shortcuts.For(spec, unit);
         residual = spec.Residual;
-        this.path = path;
-        this.owner = owner;
         Units.Register(this, ("conv1", conv1), ("bn1", bn1), ("conv2", conv2), ("bn2", bn2), ("conv3", conv3), ("bn3", bn3), ("downsample", downsample));
     }
 
@@ -110,7 +96,6 @@ public sealed class Bottleneck : Module<Tensor, Tensor>, IResidualUnit
         using var scope = NewDisposeScope();
         var y = bn1.call(MixedPrecision.Conv(conv1, x)).relu_();
         y = bn2.call(MixedPrecision.Conv(conv2, y));
-        owner.Observe(path + ".bn2", y);
         y = bn3.call(MixedPrecision.Conv(conv3, y.relu_()));
         if (residual) y = y.add_(downsample is null ? x : downsample.call(x));
         return y.relu_().MoveToOuterDisposeScope();

@@ -14,7 +14,7 @@ namespace ResNetSharp.Models;
 /// <c>-basic/-bottleneck</c>: unit kind of a CIFAR net (bottleneck depths are 9n+2).</item>
 /// </list>
 /// </summary>
-public static partial class ModelZoo
+public static class ModelZoo
 {
     static readonly int[] ImageNetDepths = [18, 34, 50, 101, 152];
 

@@ -33,48 +33,38 @@ public static class NetworkCost
             if (!spec.PreActivation) Norm(spec.StemWidth);
         }
 
-        var channels = spec.StemWidth;
-        for (var s = 0; s < spec.BlocksPerStage.Count; s++)
+        foreach (var unit in spec.Units())
         {
-            for (var b = 0; b < spec.BlocksPerStage[s]; b++)
+            var (channels, width, output) = (unit.InChannels, unit.Width, unit.OutChannels);
+            var inputSide = side;
+            Norm(spec.PreActivation ? channels : width);
+            if (spec.Block == BlockKind.Basic)
             {
-                var stride = b == 0 && s > 0 ? 2 : 1;
-                var width = spec.Widths[s];
-                var output = width * spec.Expansion;
-                var inputSide = side;
-                if (spec.Block == BlockKind.Basic)
-                {
-                    Norm(spec.PreActivation ? channels : width);
-                    Conv(channels, width, 3, stride);
-                    Norm(width);
-                    Conv(width, width, 3, 1);
-                }
-                else
-                {
-                    var onReduce = spec.Stride == BottleneckStride.OnReduce;
-                    Norm(spec.PreActivation ? channels : width);
-                    Conv(channels, width, 1, onReduce ? stride : 1);
-                    Norm(width);
-                    Conv(width, width, 3, onReduce ? 1 : stride);
-                    Norm(spec.PreActivation ? width : output);
-                    Conv(width, output, 1, 1);
-                }
-                var shapeChanges = stride != 1 || channels != output;
-                var projects = spec.Residual && (spec.Shortcut == ShortcutOption.C || (spec.Shortcut == ShortcutOption.B && shapeChanges));
-                if (projects)
-                {
-                    var outSide = side;
-                    side = inputSide;
-                    Conv(channels, output, 1, stride);
-                    side = outSide;
-                    if (!spec.PreActivation) Norm(output);
-                }
-                channels = output;
+                Conv(channels, width, 3, unit.FirstConvStride);
+                Norm(width);
+                Conv(width, width, 3, unit.SecondConvStride);
+            }
+            else
+            {
+                Conv(channels, width, 1, unit.FirstConvStride);
+                Norm(width);
+                Conv(width, width, 3, unit.SecondConvStride);
+                Norm(spec.PreActivation ? width : output);
+                Conv(width, output, 1, 1);
+            }
+            if (unit.Shortcut == ShortcutKind.Projection)
+            {
+                var outSide = side;
+                side = inputSide;
+                Conv(channels, output, 1, unit.Stride);
+                side = outSide;
+                if (!spec.PreActivation) Norm(output);
             }
         }
-        if (spec.PreActivation) Norm(channels);
-        parameters += (long)channels * spec.Classes + spec.Classes;
-        macs += (long)channels * spec.Classes;
+        var features = spec.FeatureSize;
+        if (spec.PreActivation) Norm(features);
+        parameters += (long)features * spec.Classes + spec.Classes;
+        macs += (long)features * spec.Classes;
         return (parameters, macs);
     }
 }

@@ -98,6 +98,31 @@ public sealed record NetworkSpec
     /// <summary>Channels leaving the last stage, i.e. the pooled feature size.</summary>
     public int FeatureSize => Widths[^1] * Expansion;
 
+    /// <summary>
+    /// The units in forward order: stage by stage, stride 2 at the first unit of every stage but the first, channels
+    /// growing to each stage's width (x4 for bottlenecks), the shortcut the option gives each. A method, not a
+    /// property, so that it is not written into checkpoints and exported files with the description.
+    /// </summary>
+    public IReadOnlyList<UnitLayout> Units()
+    {
+        Validate();
+        var units = new List<UnitLayout>();
+        var channels = StemWidth;
+        for (var s = 0; s < BlocksPerStage.Count; s++)
+        {
+            for (var b = 0; b < BlocksPerStage[s]; b++)
+            {
+                var stride = b == 0 && s > 0 ? 2 : 1;
+                var output = Widths[s] * Expansion;
+                var firstStride = Block == BlockKind.Bottleneck && Stride == BottleneckStride.OnSpatial ? 1 : stride;
+                var unit = new UnitLayout(s, b, channels, Widths[s], output, stride, ShortcutKind.None, firstStride);
+                units.Add(unit with { Shortcut = UnitLayout.ShortcutOf(this, unit.ChangesShape) });
+                channels = output;
+            }
+        }
+        return units;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the field that makes the description impossible.</summary>
     public NetworkSpec Validate()
     {

@@ -16,13 +16,13 @@ public sealed class PreActBasicBlock : Module<Tensor, Tensor>, IResidualUnit
     readonly Module<Tensor, Tensor>? downsample;
     readonly bool residual;
 
-    internal PreActBasicBlock(NetworkSpec spec, int inChannels, int width, int stride) : base(nameof(PreActBasicBlock))
+    internal PreActBasicBlock(NetworkSpec spec, UnitLayout unit) : base(nameof(PreActBasicBlock))
     {
-        bn1 = BatchNorm2d(inChannels);
-        conv1 = Units.Conv3x3(inChannels, width, stride);
-        bn2 = BatchNorm2d(width);
-        conv2 = Units.Conv3x3(width, width, 1);
-        downsample = Shortcuts.For(spec, inChannels, width, stride);
+        bn1 = BatchNorm2d(unit.InChannels);
+        conv1 = Units.Conv3x3(unit.InChannels, unit.Width, unit.FirstConvStride);
+        bn2 = BatchNorm2d(unit.Width);
+        conv2 = Units.Conv3x3(unit.Width, unit.Width, unit.SecondConvStride);
+        downsample = Shortcuts.For(spec, unit);
         residual = spec.Residual;
         Units.Register(this, ("bn1", bn1), ("conv1", conv1), ("bn2", bn2), ("conv2", conv2), ("downsample", downsample));
     }
@@ -48,16 +48,15 @@ public sealed class PreActBottleneck : Module<Tensor, Tensor>, IResidualUnit
     readonly Module<Tensor, Tensor>? downsample;
     readonly bool residual;
 
-    internal PreActBottleneck(NetworkSpec spec, int inChannels, int width, int stride) : base(nameof(PreActBottleneck))
+    internal PreActBottleneck(NetworkSpec spec, UnitLayout unit) : base(nameof(PreActBottleneck))
     {
-        var onReduce = spec.Stride == BottleneckStride.OnReduce;
-        bn1 = BatchNorm2d(inChannels);
-        conv1 = Units.Conv1x1(inChannels, width, onReduce ? stride : 1);
-        bn2 = BatchNorm2d(width);
-        conv2 = Units.Conv3x3(width, width, onReduce ? 1 : stride);
-        bn3 = BatchNorm2d(width);
-        conv3 = Units.Conv1x1(width, width * 4);
-        downsample = Shortcuts.For(spec, inChannels, width * 4, stride);
+        bn1 = BatchNorm2d(unit.InChannels);
+        conv1 = Units.Conv1x1(unit.InChannels, unit.Width, unit.FirstConvStride);
+        bn2 = BatchNorm2d(unit.Width);
+        conv2 = Units.Conv3x3(unit.Width, unit.Width, unit.SecondConvStride);
+        bn3 = BatchNorm2d(unit.Width);
+        conv3 = Units.Conv1x1(unit.Width, unit.OutChannels);
+        downsample = Shortcuts.For(spec, unit);
         residual = spec.Residual;
         Units.Register(this, ("bn1", bn1), ("conv1", conv1), ("bn2", bn2), ("conv2", conv2), ("bn3", bn3), ("conv3", conv3), ("downsample", downsample));
     }

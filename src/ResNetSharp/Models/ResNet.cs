@@ -24,12 +24,6 @@ public sealed class ResNet : Module<Tensor, Tensor>
     public NetworkSpec Spec { get; private set; }
 
     /// <summary>
-    /// When set, receives every 3x3 layer's response after its BN (Fig. 7) during forward.
-    /// Post-activation networks only; pre-activation units have no such point.
-    /// </summary>
-    public ResponseObserver? Responses { get; set; }
-
-    /// <summary>
     /// What convolutions and the classifier compute in (<see cref="Models.Precision.Fp32"/> or <see cref="Models.Precision.Bf16"/>;
     /// resolve <see cref="Models.Precision.Auto"/> first). Parameters stay fp32 either way; features and logits come out fp32.
     /// </summary>
@@ -65,21 +59,10 @@ public sealed class ResNet : Module<Tensor, Tensor>
         if (bn1 is not null) register_module("bn1", bn1);
         if (maxpool is not null) register_module("maxpool", maxpool);
 
-        layers = new Module<Tensor, Tensor>[spec.BlocksPerStage.Count];
-        var channels = spec.StemWidth;
-        for (var s = 0; s < layers.Length; s++)
-        {
-            var units = new List<(string, Module<Tensor, Tensor>)>();
-            for (var b = 0; b < spec.BlocksPerStage[s]; b++)
-            {
-                // Stride-2 downsampling at the first unit of every stage but the first (conv3_1, conv4_1, ...).
-                var stride = b == 0 && s > 0 ? 2 : 1;
-                units.Add(($"{b}", Units.Create(spec, channels, spec.Widths[s], stride, $"layer{s + 1}.{b}", this)));
-                channels = spec.Widths[s] * spec.Expansion;
-            }
-            layers[s] = Sequential(units);
-            register_module($"layer{s + 1}", layers[s]);
-        }
+        // one Sequential per stage, named layer1..; its units 0.. (NetworkSpec.Units decides their shapes and shortcuts)
+        layers = [.. spec.Units().GroupBy(u => u.Stage).Select(stage => Sequential(stage.Select(u => ($"{u.Index}", Units.Create(spec, u)))))];
+        for (var s = 0; s < layers.Length; s++) register_module($"layer{s + 1}", layers[s]);
+        var channels = spec.FeatureSize;
         if (spec.PreActivation)
         {
             norm = BatchNorm2d(channels);
@@ -113,8 +96,6 @@ public sealed class ResNet : Module<Tensor, Tensor>
             foreach (var unit in modules().OfType<IResidualUnit>()) init.zeros_(unit.LastWeight);
         }
     }
-
-    internal void Observe(string layer, Tensor response) => Responses?.Invoke(layer, response);
 
     /// <summary>Everything up to the pooled feature vector [N, FeatureSize] (for transfer learning).</summary>
     public Tensor ForwardFeatures(Tensor x)

@@ -12,21 +12,15 @@ namespace ResNetSharp.Models;
 public static class Shortcuts
 {
     /// <summary>
-    /// The module for a unit's shortcut, or null for identity (and for plain nets, which have none).
-    /// Named <c>downsample</c> in the unit so that projection weights use torchvision's keys.
+    /// The module for <paramref name="unit"/>'s shortcut (<see cref="UnitLayout.Shortcut"/>), or null for identity and
+    /// for plain nets. Named <c>downsample</c> in the unit so that projection weights use torchvision's keys.
     /// </summary>
-    public static Module<Tensor, Tensor>? For(NetworkSpec spec, int inChannels, int outChannels, int stride)
+    public static Module<Tensor, Tensor>? For(NetworkSpec spec, UnitLayout unit) => unit.Shortcut switch
     {
-        if (!spec.Residual) return null;
-        var shapeChanges = stride != 1 || inChannels != outChannels;
-        return spec.Shortcut switch
-        {
-            ShortcutOption.A when shapeChanges => new ZeroPadShortcut(stride, outChannels - inChannels),
-            ShortcutOption.A => null,
-            ShortcutOption.B when !shapeChanges => null,
-            _ => new Projection(inChannels, outChannels, stride, withNorm: !spec.PreActivation),
-        };
-    }
+        ShortcutKind.ZeroPad => new ZeroPadShortcut(unit.Stride, unit.OutChannels - unit.InChannels),
+        ShortcutKind.Projection => new Projection(unit.InChannels, unit.OutChannels, unit.Stride, withNorm: !spec.PreActivation),
+        _ => null,
+    };
 }
 
 /// <summary>Option A: identity that takes every <c>stride</c>-th pixel and appends zero channels. No parameters.</summary>

@@ -74,14 +74,14 @@ public static class ModelRelease
             throw new DirectoryNotFoundException($"No run folder at '{runDirectory}'. Pass the folder 'resnet train --out' wrote (it holds config.json and latest.ckpt).");
         var checkpointFile = options.Checkpoint switch
         {
-            "latest" => TrainingRun.LatestFile,
-            "best" => TrainingRun.BestFile,
+            "latest" => RunFolder.LatestFile,
+            "best" => RunFolder.BestFile,
             _ => throw new ArgumentException($"Unknown checkpoint '{options.Checkpoint}'. Use latest (the end of training) or best."),
         };
         var checkpointPath = Path.Combine(runDirectory, checkpointFile);
-        var metricsPath = Path.Combine(runDirectory, "metrics.csv");
+        var metricsPath = Path.Combine(runDirectory, RunFolder.MetricsCsvFile);
         if (!File.Exists(checkpointPath)) throw new FileNotFoundException($"'{runDirectory}' has no {checkpointFile}; is it a finished run folder of 'resnet train'?", checkpointPath);
-        if (!File.Exists(metricsPath)) throw new FileNotFoundException($"'{runDirectory}' has no metrics.csv; is it a run folder of 'resnet train'?", metricsPath);
+        if (!File.Exists(metricsPath)) throw new FileNotFoundException($"'{runDirectory}' has no {RunFolder.MetricsCsvFile}; is it a run folder of 'resnet train'?", metricsPath);
 
         TorchRuntime.EnsureLoaded();
         using var checkpoint = Training.Checkpoint.Load(checkpointPath);
@@ -99,7 +99,7 @@ public static class ModelRelease
 
         using var model = checkpoint.CreateModel(Devices.Parse(options.Device));
         var normalization = checkpoint.Normalization;
-        var inputSize = normalization.MeanHeight > 0 ? normalization.MeanHeight : config.CropSize ?? checkpoint.Spec.InputSize;
+        var inputSize = checkpoint.InputSize;
 
         // the errors on the full test set, with the paper's single view and flip-averaged
         var testConfig = config with { Data = options.Data ?? config.Data, DataDir = options.Data is null ? config.DataDir : options.DataDir, Validation = false };
@@ -133,9 +133,9 @@ public static class ModelRelease
                 Data = config.Data is { } d && Path.IsPathRooted(d) ? Path.GetFileName(Path.TrimEndingDirectorySeparator(d)) : config.Data,
                 DataDir = config.DataDir is { } dd && Path.IsPathRooted(dd) ? null : config.DataDir,
             };
-            File.WriteAllText(Path.Combine(staging, "config.json"), JsonSerializer.Serialize(shipped, ModelCard.Json));
-            File.Copy(metricsPath, Path.Combine(staging, "metrics.csv"));
-            var curve = CopyOrDrawCurve(runDirectory, Path.Combine(staging, "curve.png"), checkpoint.Spec.Name, note);
+            File.WriteAllText(Path.Combine(staging, RunFolder.ConfigFile), JsonSerializer.Serialize(shipped, ModelCard.Json));
+            File.Copy(metricsPath, Path.Combine(staging, RunFolder.MetricsCsvFile));
+            var curve = CopyOrDrawCurve(runDirectory, Path.Combine(staging, RunFolder.CurveFile), checkpoint.Spec.Name, note);
 
             var arguments = TrainCommandLine.Arguments(shipped);
             var (parameters, _) = NetworkCost.Of(checkpoint.Spec);
@@ -170,7 +170,7 @@ public static class ModelRelease
                     $"{PretrainedModel.WeightsFile} metadata 'normalization' (the full mean, {normalization.Mean.Count} values)"),
                 Classes = checkpoint.ClassNames,
                 Weights = new CardWeights(PretrainedModel.WeightsFile, new FileInfo(weights).Length, PretrainedModel.Sha256Of(weights), tensors),
-                Files = [PretrainedModel.WeightsFile, MarkdownFile, "config.json", "metrics.csv", .. curve ? new[] { "curve.png" } : []],
+                Files = [PretrainedModel.WeightsFile, MarkdownFile, RunFolder.ConfigFile, RunFolder.MetricsCsvFile, .. curve ? new[] { RunFolder.CurveFile } : []],
                 Released = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
                 Tool = "ResNetSharp " + (typeof(ModelRelease).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "?"),
             };
@@ -204,19 +204,10 @@ public static class ModelRelease
 
     static CardEvaluation Evaluate(ResNet model, TrainingData data, bool flip, ReleaseOptions options, Action<string, int, int>? progress, string what)
     {
-        // the protocols and their names as 'resnet eval --protocol single|flip' has them
-        var single = data.TestTransform is OriginalImage ? "original image" : "centre crop";
-        var (view, protocol) = flip
-            ? ((IImageTransform)new FlipViews(data.TestTransform), $"flip-averaged ({single} and its mirror)")
-            : (data.TestTransform, $"single view ({single})");
-        var loader = new DataLoader(data.Test, view, new DataLoaderOptions
-        {
-            BatchSize = Math.Max(1, options.BatchSize / view.Views),
-            Shuffle = false,
-            Workers = options.Workers,
-            Normalization = data.Normalization,
-        });
-        var result = Evaluator.Evaluate(model, loader, protocol, progress is null ? null : (done, total) => progress($"{what}, {protocol}", done, total));
+        var protocol = flip ? EvaluationProtocol.Flip : EvaluationProtocol.Single;
+        var name = protocol.ReportedName(data.TestTransform);
+        var result = protocol.Evaluate(model, data.Test, data.TestTransform, data.Normalization, options.BatchSize, options.Workers,
+            progress: progress is null ? null : (done, total) => progress($"{what}, {name}", done, total));
         // "ImageFolder archive x.tar.gz (/root/.cache/...)": the cache path of this machine is left out
         var description = Regex.Replace(data.Description, @" \(/[^)]*\)", "");
         return new CardEvaluation(description, result.Protocol, result.Samples, result.Top1Error, result.Top5Error);
@@ -225,17 +216,17 @@ public static class ModelRelease
     /// <summary>Copies the run's curve.png, or draws it from metrics.jsonl when the run has none; false when neither works.</summary>
     static bool CopyOrDrawCurve(string runDirectory, string destination, string title, Action<string>? note)
     {
-        var curve = Path.Combine(runDirectory, "curve.png");
+        var curve = Path.Combine(runDirectory, RunFolder.CurveFile);
         if (File.Exists(curve))
         {
             File.Copy(curve, destination);
             return true;
         }
-        var jsonl = Path.Combine(runDirectory, "metrics.jsonl");
+        var jsonl = Path.Combine(runDirectory, RunFolder.MetricsJsonFile);
         try
         {
             var rows = File.ReadLines(jsonl).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<MetricsRow>(l, Training.Checkpoint.Json)!).ToList();
-            TrainingCurves.Write(destination, rows, title);
+            TrainingCurves.Write(destination, MetricsRow.Curve(rows), title);
             return true;
         }
         catch (Exception e) when (e is IOException or JsonException or ArgumentException or InvalidOperationException)

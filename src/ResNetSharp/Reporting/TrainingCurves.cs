@@ -1,13 +1,15 @@
-using ResNetSharp.Training;
 using ScottPlot;
 
 namespace ResNetSharp.Reporting;
 
+/// <summary>One point of a training curve: errors (fractions in [0, 1]) at an iteration; the test error only where one was measured.</summary>
+public sealed record CurvePoint(long Iteration, double TrainError, double? TestError);
+
 /// <summary>
-/// One run's curves in a comparison: a legend label (e.g. "resnet20") and its metrics log. <paramref name="Network"/>
+/// One run's curves in a comparison: a legend label (e.g. "resnet20") and the points of its metrics log. <paramref name="Network"/>
 /// picks the run's colour (<see cref="PlotStyle.ColourOf"/>); null uses the label.
 /// </summary>
-public sealed record CurveRun(string Label, IReadOnlyList<MetricsRow> Rows, string? Network = null);
+public sealed record CurveRun(string Label, IReadOnlyList<CurvePoint> Rows, string? Network = null);
 
 /// <summary>One panel of a comparison figure (e.g. "plain" or "ResNet") holding several runs.</summary>
 public sealed record CurvePanel(string Title, IReadOnlyList<CurveRun> Runs);
@@ -29,7 +31,7 @@ public static class TrainingCurves
 
     /// <summary>Writes one run's curves to <paramref name="pngPath"/>.</summary>
     /// <exception cref="ArgumentException">The metrics log is empty.</exception>
-    public static void Write(string pngPath, IReadOnlyList<MetricsRow> rows, string title) =>
+    public static void Write(string pngPath, IReadOnlyList<CurvePoint> rows, string title) =>
         WriteComparison(pngPath, [new CurvePanel(title, [new CurveRun("", rows)])]);
 
     /// <summary>

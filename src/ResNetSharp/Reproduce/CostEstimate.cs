@@ -31,7 +31,6 @@ public sealed record CostEstimate(long TrainImages, long EvalImages, long Measur
 /// </summary>
 public static class CostProbe
 {
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>
     /// Times <paramref name="steps"/> training steps and forward passes of <paramref name="network"/> on a batch of
@@ -85,7 +84,7 @@ public static class CostProbe
         TorchRuntime.EnsureLoaded();
         var cache = File.Exists(cacheFile) ? ReadCache(cacheFile) : [];
         var side = Side(plan);
-        var classes = plan.Experiment is "shortcuts" or "imagenet-depth" ? 1000 : 10;
+        var classes = plan.Definition.PaperClasses;
         var result = new Dictionary<string, ProbeResult>();
         var changed = false;
         foreach (var net in plan.Networks)
@@ -103,7 +102,7 @@ public static class CostProbe
         if (changed)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(cacheFile))!);
-            AtomicFile.WriteAllText(cacheFile, JsonSerializer.Serialize(cache, Json));
+            AtomicFile.WriteAllText(cacheFile, JsonSerializer.Serialize(cache, ArtefactJson.Indented));
         }
         return result;
     }
@@ -135,7 +134,7 @@ public static class CostProbe
             var evaluations = c.Iterations / spacing + (c.Iterations % spacing == 0 ? 0 : 1);
             long eval = (long)evaluations * plan.TestImages;
             long measure = Math.Min(plan.Options.TrainMeasureImages, 50_000);
-            if (plan.Experiment == "responses" && measuredResponses.Add(run.Network)) measure += plan.TestImages;
+            if (plan.Definition.MeasuresResponses && measuredResponses.Add(run.Network)) measure += plan.TestImages;
             var t = train * probe.TrainSecondsPerImage / 3600;
             var e = eval * probe.EvalSecondsPerImage / 3600;
             var m = measure * probe.EvalSecondsPerImage / 3600;
@@ -152,7 +151,7 @@ public static class CostProbe
     {
         try
         {
-            return JsonSerializer.Deserialize<Dictionary<string, ProbeResult>>(File.ReadAllText(file), Json) ?? [];
+            return JsonSerializer.Deserialize<Dictionary<string, ProbeResult>>(File.ReadAllText(file), ArtefactJson.Indented) ?? [];
         }
         catch (JsonException e)
         {

@@ -70,6 +70,9 @@ public sealed record PlannedRun(string Folder, string Network, string Group, int
 public sealed record ExperimentPlan(string Experiment, string Title, ReproduceOptions Options, Protocol Protocol, IReadOnlyList<PlannedRun> Runs,
     int TestImages = 10_000, bool TestImagesAssumed = false)
 {
+    /// <summary>The experiment this is a plan of.</summary>
+    public Experiment Definition => Experiments.Get(Experiment);
+
     /// <summary>The networks in plan order, each once.</summary>
     public IReadOnlyList<string> Networks => [.. Runs.Select(r => r.Network).Distinct()];
 }

@@ -1,7 +1,54 @@
+using ResNetSharp.Data;
 using ResNetSharp.Models;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Reproduce;
+
+/// <summary>Which results table and claims report.md gives an experiment (section 4).</summary>
+public enum ReportLayout
+{
+    /// <summary>Table 6 by depth; claims: deeper residual nets are better, up to 110 layers.</summary>
+    CifarDepth,
+
+    /// <summary>Fig. 6 plain against residual by depth; claims: plain nets degrade, residual nets do not.</summary>
+    Degradation,
+
+    /// <summary>Fig. 7 layer response stds; claims: residual responses are smaller than plain ones.</summary>
+    Responses,
+
+    /// <summary>Table 3 options A, B, C; claims: A beats plain, B beats A, C beats B.</summary>
+    ShortcutOptions,
+
+    /// <summary>Tables 2–3 by depth on ImageNet nets; claims: plain nets degrade, residual ones gain from depth.</summary>
+    ImageNetDepth,
+}
+
+/// <summary>
+/// One experiment of the paper: its name, title, the networks it trains (and their roles), where the paper's numbers are
+/// and how the report lays it out. Adding an experiment is adding a value to <see cref="Experiments.All"/>.
+/// </summary>
+/// <param name="Name">The name <c>resnet reproduce</c> takes.</param>
+/// <param name="Title">What it shows, with the paper's table or figure.</param>
+/// <param name="PaperTable">The paper's table(s) or figure, for the report's headings.</param>
+/// <param name="Layout">The report's results section and the claims it checks.</param>
+/// <param name="OnImageFolder">True for the ImageNet networks trained on an ImageFolder; false for CIFAR-10.</param>
+/// <param name="Networks">The networks and their groups ("plain", "residual", an option) for the options given.</param>
+/// <param name="PaperTables">The paper's tables to look a network up in, in order.</param>
+public sealed record Experiment(string Name, string Title, string PaperTable, ReportLayout Layout, bool OnImageFolder,
+    Func<ReproduceOptions, IReadOnlyList<(string Net, string Group)>> Networks, IReadOnlyList<IReadOnlyDictionary<string, PaperFigure>> PaperTables)
+{
+    /// <summary>True when the report measures layer responses (Fig. 7) of the trained nets.</summary>
+    public bool MeasuresResponses => Layout == ReportLayout.Responses;
+
+    /// <summary>The classes its networks classify, as the paper sets them: 10 on CIFAR-10, 1000 on ImageNet.</summary>
+    public int PaperClasses => OnImageFolder ? 1000 : 10;
+
+    /// <summary>The paper's figure for <paramref name="network"/>, or null when the paper has none.</summary>
+    public PaperFigure? Paper(string network) => PaperTables.Select(t => t.GetValueOrDefault(network)).FirstOrDefault(f => f is not null);
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}
 
 /// <summary>
 /// The paper's experiments as plans (section 4):
@@ -15,30 +62,44 @@ namespace ResNetSharp.Reproduce;
 /// </summary>
 public static class Experiments
 {
+    /// <summary>Every experiment, in the order listings give them.</summary>
+    public static IReadOnlyList<Experiment> All { get; } =
+    [
+        new("cifar-depth", "Table 6: CIFAR-10 test error of ResNets by depth", "Table 6", ReportLayout.CifarDepth, OnImageFolder: false,
+            o => [.. new[] { "resnet20", "resnet32", "resnet44", "resnet56", "resnet110" }.Concat(o.Extended ? ["resnet1202"] : []).Select(n => (n, "residual"))],
+            [PaperNumbers.Table6]),
+        new("degradation", "Fig. 6: plain nets degrade with depth, residual nets do not", "Fig. 6", ReportLayout.Degradation, OnImageFolder: false,
+            _ => [.. new[] { 20, 32, 44, 56 }.Select(d => ($"plain-{d}", "plain")), .. new[] { 20, 32, 44, 56, 110 }.Select(d => ($"resnet{d}", "residual"))],
+            [PaperNumbers.Table6]),
+        new("responses", "Fig. 7: standard deviations of layer responses on CIFAR-10", "Fig. 7", ReportLayout.Responses, OnImageFolder: false,
+            _ => [("plain-20", "plain"), ("plain-56", "plain"), ("resnet20", "residual"), ("resnet56", "residual"), ("resnet110", "residual")],
+            [PaperNumbers.Table6]),
+        new("shortcuts", "Table 3: shortcut options A, B, C on ResNet-34", "Table 3", ReportLayout.ShortcutOptions, OnImageFolder: true,
+            _ => [("plain-34", "plain"), ("resnet34-a", "A"), ("resnet34", "B"), ("resnet34-c", "C")],
+            [PaperNumbers.Table3]),
+        new("imagenet-depth", "Tables 2–3: plain and residual nets of 18 to 152 layers", "Tables 2–3", ReportLayout.ImageNetDepth, OnImageFolder: true,
+            o => [("plain-18", "plain"), ("plain-34", "plain"), ("resnet18-a", "residual"), ("resnet34-a", "residual"), ("resnet50", "residual"),
+                  .. o.Extended ? new[] { ("resnet101", "residual"), ("resnet152", "residual") } : []],
+            [PaperNumbers.Table2, PaperNumbers.Table3]),
+    ];
+
     /// <summary>Every experiment name.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["cifar-depth", "degradation", "responses", "shortcuts", "imagenet-depth"];
+    public static IReadOnlyList<string> Names { get; } = [.. All.Select(e => e.Name)];
+
+    /// <summary>The experiment named <paramref name="name"/>; unknown names fail with the list.</summary>
+    public static Experiment Get(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        return All.FirstOrDefault(e => e.Name == name.Trim().ToLowerInvariant())
+            ?? throw new ArgumentException($"Unknown experiment '{name}'. Known experiments: {string.Join(", ", Names)}.");
+    }
 
     /// <summary>The plan of <paramref name="experiment"/>; unknown names fail with the list.</summary>
     public static ExperimentPlan Plan(string experiment, ReproduceOptions? options = null)
     {
-        ArgumentNullException.ThrowIfNull(experiment);
+        var e = Get(experiment);
         var o = (options ?? new ReproduceOptions()).Validate();
-        return experiment.Trim().ToLowerInvariant() switch
-        {
-            "cifar-depth" => Cifar("cifar-depth", "Table 6: CIFAR-10 test error of ResNets by depth", o,
-                [.. new[] { "resnet20", "resnet32", "resnet44", "resnet56", "resnet110" }.Concat(o.Extended ? ["resnet1202"] : [])
-                    .Select(n => (n, "residual"))]),
-            "degradation" => Cifar("degradation", "Fig. 6: plain nets degrade with depth, residual nets do not", o,
-                [.. new[] { 20, 32, 44, 56 }.Select(d => ($"plain-{d}", "plain")), .. new[] { 20, 32, 44, 56, 110 }.Select(d => ($"resnet{d}", "residual"))]),
-            "responses" => Cifar("responses", "Fig. 7: standard deviations of layer responses on CIFAR-10", o,
-                [("plain-20", "plain"), ("plain-56", "plain"), ("resnet20", "residual"), ("resnet56", "residual"), ("resnet110", "residual")]),
-            "shortcuts" => ImageFolder("shortcuts", "Table 3: shortcut options A, B, C on ResNet-34", o,
-                [("plain-34", "plain"), ("resnet34-a", "A"), ("resnet34", "B"), ("resnet34-c", "C")]),
-            "imagenet-depth" => ImageFolder("imagenet-depth", "Tables 2–3: plain and residual nets of 18 to 152 layers", o,
-                [("plain-18", "plain"), ("plain-34", "plain"), ("resnet18-a", "residual"), ("resnet34-a", "residual"), ("resnet50", "residual"),
-                 .. o.Extended ? new[] { ("resnet101", "residual"), ("resnet152", "residual") } : []]),
-            _ => throw new ArgumentException($"Unknown experiment '{experiment}'. Known experiments: {string.Join(", ", Names)}."),
-        };
+        return e.OnImageFolder ? ImageFolder(e.Name, e.Title, o, e.Networks(o)) : Cifar(e.Name, e.Title, o, e.Networks(o));
     }
 
     static ExperimentPlan Cifar(string name, string title, ReproduceOptions o, IReadOnlyList<(string Net, string Group)> nets)
@@ -79,7 +140,7 @@ public static class Experiments
         var protocol = new Protocol(
             Data: $"ImageFolder {DataName(o.Data)}",
             Split: "its train/ and test/ (or val/) folders",
-            Views: $"1 view: centre {crop}x{crop} crop of the image resized to shorter side {crop * 256 / 224} (paper: 10-crop at 224)",
+            Views: $"1 view: centre {crop}x{crop} crop of the image resized to shorter side {TestView.PaperShorterSide(crop)} (paper: 10-crop at 224)",
             Schedule: $"{config.Recipe} at {crop}px, {config.Iterations} it, lr {config.LearningRate} ÷10 on plateau (evaluated every {config.EvalEvery} it; each run's schedule as taken is listed below), batch {config.BatchSize}{BudgetText(o.Budget)}{InitText(o, nets)}",
             Seeds: SeedsText(o.Seeds),
             Measured: MeasuredText(o, null));

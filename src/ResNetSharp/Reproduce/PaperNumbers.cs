@@ -7,13 +7,7 @@ public sealed record PaperFigure(string Source, double? Top1, double? Top5 = nul
 public static class PaperNumbers
 {
     /// <summary>The paper's figure for <paramref name="network"/> in <paramref name="experiment"/>, or null when the paper has none.</summary>
-    public static PaperFigure? For(string experiment, string network) => experiment switch
-    {
-        "cifar-depth" or "degradation" or "responses" => Table6.GetValueOrDefault(network),
-        "shortcuts" => Table3.GetValueOrDefault(network),
-        "imagenet-depth" => Table2.GetValueOrDefault(network) ?? Table3.GetValueOrDefault(network),
-        _ => null,
-    };
+    public static PaperFigure? For(string experiment, string network) => Experiments.Get(experiment).Paper(network);
 
     /// <summary>Table 6: CIFAR-10 test error (%) and parameters.</summary>
     public static IReadOnlyDictionary<string, PaperFigure> Table6 { get; } = new Dictionary<string, PaperFigure>

@@ -49,7 +49,6 @@ public sealed class ReproduceRunner(TrainRun train, Func<TrainingConfig, Trainin
     /// <summary>The file in a run folder that marks it finished: the configuration and the training result.</summary>
     public const string ResultFile = "reproduce-result.json";
 
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     /// <summary>Called before and after each run.</summary>
     public Action<ReproduceProgress>? Progress { get; init; }
@@ -75,7 +74,7 @@ public sealed class ReproduceRunner(TrainRun train, Func<TrainingConfig, Trainin
     public ReproduceOutcome Run(ExperimentPlan plan, string outDirectory, CancellationToken ct = default, string? runsDirectory = null)
     {
         runsDirectory ??= Path.Combine(outDirectory, "runs");
-        if (plan.Experiment == "responses" && measureResponses is null)
+        if (plan.Definition.MeasuresResponses && measureResponses is null)
             throw new ArgumentException("The responses experiment needs a way to measure layer responses of a trained run; pass measureResponses.");
         Directory.CreateDirectory(outDirectory);
         var outcomes = new List<RunOutcome>();
@@ -120,7 +119,7 @@ public sealed class ReproduceRunner(TrainRun train, Func<TrainingConfig, Trainin
         }
 
         var responses = new List<(string, LayerResponseStd)>();
-        if (plan.Experiment == "responses")
+        if (plan.Definition.MeasuresResponses)
         {
             // Fig. 7 measures one trained model per network: the first seed that finished
             foreach (var first in outcomes.Where(o => o.Finished).GroupBy(o => o.Run.Network).Select(g => g.First()))
@@ -149,7 +148,7 @@ public sealed class ReproduceRunner(TrainRun train, Func<TrainingConfig, Trainin
     }
 
     static void Store(string folder, PlannedRun run, TrainingResult result, RunRecord record) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, ResultFile), JsonSerializer.Serialize(new Stored(run.Config, result, record), Json));
+        AtomicFile.WriteAllText(Path.Combine(folder, ResultFile), JsonSerializer.Serialize(new Stored(run.Config, result, record), ArtefactJson.Indented));
 
     /// <summary>The finished result in <paramref name="folder"/> if it was trained with <paramref name="run"/>'s configuration.</summary>
     static Stored? ReadFinished(string folder, PlannedRun run)
@@ -159,14 +158,14 @@ public sealed class ReproduceRunner(TrainRun train, Func<TrainingConfig, Trainin
         Stored stored;
         try
         {
-            stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(file), Json)
+            stored = JsonSerializer.Deserialize<Stored>(File.ReadAllText(file), ArtefactJson.Indented)
                 ?? throw new InvalidDataException($"{file} is empty.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{file} is not a result this runner wrote ({e.Message}); delete it to train the run again.", e);
         }
-        if (JsonSerializer.Serialize(stored.Config, Json) != JsonSerializer.Serialize(run.Config, Json))
+        if (JsonSerializer.Serialize(stored.Config, ArtefactJson.Options) != JsonSerializer.Serialize(run.Config, ArtefactJson.Options))
             throw new InvalidDataException(
                 $"{folder} holds a finished run with another configuration than the plan's (a different budget, data or seed?). " +
                 "Use another output folder for this plan, or delete the run folder to train it again.");
@@ -182,7 +181,7 @@ public sealed class ReproduceRunner(TrainRun train, Func<TrainingConfig, Trainin
         {
             var panels = firsts.GroupBy(o => o.Run.Group == "plain" ? "plain" : "residual")
                 .OrderBy(g => g.Key == "plain" ? 0 : 1)
-                .Select(g => new CurvePanel(g.Key == "plain" ? "plain nets" : "residual nets", [.. g.Select(o => new CurveRun(o.Run.Network, o.Result!.Metrics, o.Run.Network))]))
+                .Select(g => new CurvePanel(g.Key == "plain" ? "plain nets" : "residual nets", [.. g.Select(o => new CurveRun(o.Run.Network, MetricsRow.Curve(o.Result!.Metrics), o.Run.Network))]))
                 .ToArray();
             TrainingCurves.WriteComparison(Path.Combine(outDirectory, "curves.png"), panels);
             figures.Add("curves.png");

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ResNetSharp.Models;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Reproduce;
@@ -79,7 +80,7 @@ public sealed class RunRecorder(string runDirectory, ITrainingObserver? inner = 
         if (last != learningRate)
         {
             last = learningRate;
-            File.AppendAllText(Path.Combine(runDirectory, RatesFile), JsonSerializer.Serialize(new RateChange(iteration, learningRate)) + "\n");
+            File.AppendAllText(Path.Combine(runDirectory, RatesFile), JsonSerializer.Serialize(new RateChange(iteration, learningRate), ArtefactJson.Options) + "\n");
         }
         inner?.Stepped(iteration, loss, learningRate);
     }
@@ -100,7 +101,7 @@ public sealed class RunRecorder(string runDirectory, ITrainingObserver? inner = 
         var rates = Path.Combine(runDirectory, RatesFile);
         var notes = Path.Combine(runDirectory, NotesFile);
         return (
-            File.Exists(rates) ? [.. File.ReadLines(rates).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<RateChange>(l)!)] : [],
+            File.Exists(rates) ? [.. File.ReadLines(rates).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<RateChange>(l, ArtefactJson.Options)!)] : [],
             File.Exists(notes) ? [.. File.ReadLines(notes).Where(l => l.Length > 0)] : []);
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using ResNetSharp.Data;
 using ResNetSharp.Models;
+using ResNetSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -60,13 +60,8 @@ public sealed class Checkpoint : IDisposable
     /// <summary>The format of checkpoints written before the header hash: their data hash is checked, their header cannot be.</summary>
     public const string LegacyFormat = "resnetsharp-checkpoint/1";
 
-    /// <summary>JSON settings of checkpoints, run folders and config files: camelCase, enums as names.</summary>
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    /// <summary>JSON settings of checkpoints, run folders and config files: <see cref="ArtefactJson.Options"/>.</summary>
+    public static JsonSerializerOptions Json => ArtefactJson.Options;
 
     /// <summary>The resolved training configuration.</summary>
     public required TrainingConfig Config { get; init; }
@@ -112,32 +107,6 @@ public sealed class Checkpoint : IDisposable
         TensorFile.Write(path, tensors, metadata);
     }
 
-    /// <summary>
-    /// A checkpoint file itself, or for a run folder its best checkpoint, else its latest. A best checkpoint that does
-    /// not pass its checks (torn by a crash) never hides a good latest one: <paramref name="note"/> says so and the
-    /// latest is used. A folder with neither fails naming what it lacks.
-    /// </summary>
-    public static string Resolve(string path, Action<string>? note = null)
-    {
-        if (!Directory.Exists(path)) return path;
-        var best = Path.Combine(path, TrainingRun.BestFile);
-        var latest = Path.Combine(path, TrainingRun.LatestFile);
-        if (!File.Exists(best) && !File.Exists(latest))
-            throw new FileNotFoundException($"'{path}' is a folder without {TrainingRun.BestFile} or {TrainingRun.LatestFile}. Pass a run folder of 'resnet train' or a .ckpt file.", latest);
-        if (!File.Exists(best)) return latest;
-        if (!File.Exists(latest)) return best;
-        try
-        {
-            TensorFile.Read(best).Tensors.Values.ToList().ForEach(t => t.Dispose());
-            return best;
-        }
-        catch (InvalidDataException e)
-        {
-            note?.Invoke($"{best} is damaged ({e.Message}); using {latest} instead.");
-            return latest;
-        }
-    }
-
     /// <summary>Reads and checks a checkpoint; a torn or foreign file fails with what to do.</summary>
     public static Checkpoint Load(string path)
     {
@@ -178,6 +147,12 @@ public sealed class Checkpoint : IDisposable
 
     static Dictionary<string, Tensor> Take(Dictionary<string, Tensor> all, string prefix) =>
         all.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
+
+    /// <summary>The side of the network's input: the mean image's, else the training crop, else the description's.</summary>
+    public int InputSize => Normalization.MeanHeight > 0 ? Normalization.MeanHeight : Config.CropSize ?? Spec.InputSize;
+
+    /// <summary>The preprocessing the network was trained (or imported) with, as its evaluation applies it to photos.</summary>
+    public ImagePreprocessing Preprocessing => ImagePreprocessing.OfTrained(Normalization, InputSize, Config.TestResize);
 
     /// <summary>Builds the network and loads the weights into it (strictly: every key must match).</summary>
     public ResNet CreateModel(Device? device = null)

@@ -1,4 +1,3 @@
-using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using TorchSharp.Modules;
 
@@ -15,38 +14,21 @@ public static class FineTuning
     /// <summary>Loads <paramref name="path"/> into <paramref name="model"/> (all but the classifier when its shape differs); returns a summary line.</summary>
     public static string LoadInto(ResNet model, string path)
     {
-        var file = Checkpoint.Resolve(path);
-        Dictionary<string, TorchSharp.torch.Tensor> state;
-        if (file.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
+        using var source = ModelFile.Open(path);
+        var (file, state) = (source.Path, source.Weights);
+        var own = model.state_dict();
+        var headDiffers = !state.TryGetValue("fc.weight", out var fc) || !fc.shape.SequenceEqual(own["fc.weight"].shape);
+        var body = state.Where(p => !(headDiffers && p.Key.StartsWith("fc.", StringComparison.Ordinal)))
+            .ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (key, value) in body)
         {
-            var checkpoint = Checkpoint.Load(file);
-            state = checkpoint.ModelState;
-            foreach (var t in checkpoint.Momentum.Values) t.Dispose();
+            if (!own.TryGetValue(key, out var mine))
+                throw new InvalidDataException($"'{file}' has '{key}', which {model.Spec.Name} does not; start from weights of the same network.");
+            if (!mine.shape.SequenceEqual(value.shape))
+                throw new InvalidDataException($"'{key}' is [{string.Join(",", value.shape)}] in '{file}' but [{string.Join(",", mine.shape)}] in {model.Spec.Name}.");
         }
-        else
-        {
-            state = WeightFiles.Read(file);
-        }
-        try
-        {
-            var own = model.state_dict();
-            var headDiffers = !state.TryGetValue("fc.weight", out var fc) || !fc.shape.SequenceEqual(own["fc.weight"].shape);
-            var body = state.Where(p => !(headDiffers && p.Key.StartsWith("fc.", StringComparison.Ordinal)))
-                .ToDictionary(p => p.Key, p => p.Value);
-            foreach (var (key, value) in body)
-            {
-                if (!own.TryGetValue(key, out var mine))
-                    throw new InvalidDataException($"'{file}' has '{key}', which {model.Spec.Name} does not; start from weights of the same network.");
-                if (!mine.shape.SequenceEqual(value.shape))
-                    throw new InvalidDataException($"'{key}' is [{string.Join(",", value.shape)}] in '{file}' but [{string.Join(",", mine.shape)}] in {model.Spec.Name}.");
-            }
-            model.load_state_dict(body, strict: false);
-            return $"started from {file}: {body.Count} tensors" + (headDiffers ? $", new {model.Spec.Classes}-class classifier" : "");
-        }
-        finally
-        {
-            foreach (var t in state.Values) t.Dispose();
-        }
+        model.load_state_dict(body, strict: false);
+        return $"started from {file}: {body.Count} tensors" + (headDiffers ? $", new {model.Spec.Classes}-class classifier" : "");
     }
 
     /// <summary>Stops gradients to the stem and the first <paramref name="stages"/> stages.</summary>

@@ -1,3 +1,5 @@
+using ResNetSharp.Reporting;
+
 namespace ResNetSharp.Training;
 
 /// <summary>
@@ -13,4 +15,8 @@ public sealed record MetricsRow(
     double TrainError,
     double? TestError,
     double ImagesPerSecond,
-    double Seconds);
+    double Seconds)
+{
+    /// <summary>The points of <paramref name="rows"/> that a training curve draws.</summary>
+    public static IReadOnlyList<CurvePoint> Curve(IEnumerable<MetricsRow> rows) => [.. rows.Select(r => new CurvePoint(r.Iteration, r.TrainError, r.TestError))];
+}

@@ -1,4 +1,5 @@
 using ResNetSharp.Data;
+using ResNetSharp.Models;
 using static TorchSharp.torch;
 
 namespace ResNetSharp.Training;

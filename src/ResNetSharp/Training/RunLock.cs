@@ -12,10 +12,7 @@ public sealed class RunFolderLockedException(string message) : IOException(messa
 /// </summary>
 public sealed class RunLock : IDisposable
 {
-    /// <summary>The lock file inside a run folder.</summary>
-    public const string LockFile = ".lock";
-
-    const string HolderFile = ".lock.holder";
+    const string HolderFile = RunFolder.LockFile + ".holder";
     readonly FileStream handle;
 
     RunLock(FileStream handle) => this.handle = handle;
@@ -24,7 +21,7 @@ public sealed class RunLock : IDisposable
     public static RunLock Acquire(string runDirectory)
     {
         Directory.CreateDirectory(runDirectory);
-        var path = Path.Combine(runDirectory, LockFile);
+        var path = Path.Combine(runDirectory, RunFolder.LockFile);
         FileStream handle;
         try
         {
@@ -52,7 +49,7 @@ public sealed class RunLock : IDisposable
     internal static void Forget(string runDirectory)
     {
         File.Delete(Path.Combine(runDirectory, HolderFile));
-        File.Delete(Path.Combine(runDirectory, LockFile));
+        File.Delete(Path.Combine(runDirectory, RunFolder.LockFile));
     }
 
     /// <inheritdoc />

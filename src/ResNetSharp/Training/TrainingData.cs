@@ -172,7 +172,7 @@ public sealed record TrainingData(
         IImageTransform test = config.TestResize is { } resize ? new CenterCrop(crop, resize)
             : config.Augmentation is "cifar" or "none"
             ? (crop == sample.Width && crop == sample.Height ? new OriginalImage(crop, crop) : new CenterCrop(crop, ResizeShorterSide: null))
-            : new CenterCrop(crop, (int)Math.Round(crop * 256 / 224.0));
+            : new CenterCrop(crop, TestView.PaperShorterSide(crop));
         IImageTransform augment = config.Augmentation switch
         {
             "cifar" => new CifarAugmentation { CropSize = crop },

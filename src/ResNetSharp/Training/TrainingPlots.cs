@@ -5,9 +5,6 @@ namespace ResNetSharp.Training;
 /// <summary>Keeps one run's training-curve PNG (curve.png) up to date as the run goes.</summary>
 sealed class TrainingPlots(string runDirectory, string title, Action<string>? note)
 {
-    /// <summary>The curve file inside a run folder.</summary>
-    public const string CurveFile = "curve.png";
-
     bool warned;
 
     /// <summary>
@@ -18,11 +15,11 @@ sealed class TrainingPlots(string runDirectory, string title, Action<string>? no
         if (rows.Count == 0) return;
         try
         {
-            TrainingCurves.Write(Path.Combine(runDirectory, CurveFile), rows, title);
+            TrainingCurves.Write(Path.Combine(runDirectory, RunFolder.CurveFile), MetricsRow.Curve(rows), title);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            if (!warned) note?.Invoke($"could not draw {CurveFile}: {e.Message}");
+            if (!warned) note?.Invoke($"could not draw {RunFolder.CurveFile}: {e.Message}");
             warned = true;
         }
     }

@@ -36,17 +36,8 @@ public sealed class NonFiniteLossException(string message) : Exception(message);
 /// </summary>
 public static class TrainingRun
 {
-    /// <summary>Latest checkpoint file name inside a run folder.</summary>
-    public const string LatestFile = "latest.ckpt";
-
-    /// <summary>Best checkpoint file name inside a run folder.</summary>
-    public const string BestFile = "best.ckpt";
-
     /// <summary>Iterations a run on the embedded CIFAR-10 sample is scaled down to (about ten passes over it).</summary>
     public const int SampleIterations = 500;
-
-    /// <summary>File listing the training images that could not be read, inside a run folder.</summary>
-    public const string SkippedFile = "skipped-images.txt";
 
     /// <summary>
     /// Starts a new run in <paramref name="runDirectory"/> (which must not hold a run already). The folder is locked
@@ -57,7 +48,7 @@ public static class TrainingRun
         config.Validate();
         var created = !Directory.Exists(runDirectory);
         using var runLock = RunLock.Acquire(runDirectory);
-        var latest = Path.Combine(runDirectory, LatestFile);
+        var latest = Path.Combine(runDirectory, RunFolder.LatestFile);
         if (File.Exists(latest))
             throw new ArgumentException($"'{runDirectory}' already holds a run. Continue it with --resume {runDirectory}, or choose another --out folder.");
         try
@@ -68,7 +59,7 @@ public static class TrainingRun
         catch when (!File.Exists(latest))
         {
             // nothing to resume: do not leave a folder holding only config.json
-            foreach (var file in new[] { "config.json", "metrics.jsonl", "metrics.csv", SkippedFile })
+            foreach (var file in new[] { RunFolder.ConfigFile, RunFolder.MetricsJsonFile, RunFolder.MetricsCsvFile, RunFolder.SkippedFile })
                 File.Delete(Path.Combine(runDirectory, file));
             AtomicFile.RemoveStale(runDirectory);
             RunLock.Forget(runDirectory);
@@ -83,8 +74,8 @@ public static class TrainingRun
     /// </summary>
     public static TrainingResult Resume(string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default, Precision? precision = null)
     {
-        var latest = Path.Combine(runDirectory, LatestFile);
-        if (!File.Exists(latest)) throw new FileNotFoundException($"'{runDirectory}' has no {LatestFile} to resume from. Start it with 'resnet train --out {runDirectory}'.", latest);
+        var latest = Path.Combine(runDirectory, RunFolder.LatestFile);
+        if (!File.Exists(latest)) throw new FileNotFoundException($"'{runDirectory}' has no {RunFolder.LatestFile} to resume from. Start it with 'resnet train --out {runDirectory}'.", latest);
         using var runLock = RunLock.Acquire(runDirectory);
         var checkpoint = Checkpoint.Load(latest);
         var config = precision is { } p ? checkpoint.Config with { Precision = p } : checkpoint.Config;
@@ -160,7 +151,7 @@ public static class TrainingRun
         data = data.WithDecodedCounts(); // the header counts the images trained on, not the files listed
         if (data.SkippedTrainImages() is { Count: > 0 } skippedImages)
         {
-            var list = Path.Combine(runDirectory, SkippedFile);
+            var list = Path.Combine(runDirectory, RunFolder.SkippedFile);
             AtomicFile.WriteAllText(list, string.Concat(skippedImages.Select(f => $"{f.Path}\t{f.Reason.ReplaceLineEndings(" ")}\n")));
             observer.Note($"{skippedImages.Count} training image(s) could not be read and were skipped; they are listed in {list}");
         }
@@ -187,12 +178,12 @@ public static class TrainingRun
             resume.Dispose();
         }
 
-        var latest = Path.Combine(runDirectory, LatestFile);
-        var best = Path.Combine(runDirectory, BestFile);
+        var latest = Path.Combine(runDirectory, RunFolder.LatestFile);
+        var best = Path.Combine(runDirectory, RunFolder.BestFile);
         if (resume is not null && !File.Exists(best) && progress.BestError is { } bestError && progress.LastError == bestError)
         {
             AtomicFile.Copy(latest, best); // a crash during the best copy lost it; the latest is that best
-            observer.Note($"restored {BestFile} from {LatestFile} (its copy was interrupted)");
+            observer.Note($"restored {RunFolder.BestFile} from {RunFolder.LatestFile} (its copy was interrupted)");
         }
         var log = new MetricsLog(runDirectory, progress.Iteration); // rows logged after the checkpoint (a crash) are dropped
         var rows = new List<MetricsRow>(log.Existing);
@@ -352,7 +343,7 @@ public static class TrainingRun
     }
 
     static void WriteConfig(string runDirectory, TrainingConfig config) =>
-        AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions(Checkpoint.Json) { WriteIndented = true }));
+        AtomicFile.WriteAllText(Path.Combine(runDirectory, RunFolder.ConfigFile), JsonSerializer.Serialize(config, ArtefactJson.Indented));
 
     /// <summary>
     /// One SGD step on a batch: forward, cross-entropy, backward, update. A non-finite loss makes no update
@@ -386,8 +377,8 @@ sealed class MetricsLog
 
     public MetricsLog(string runDirectory, long throughIteration)
     {
-        jsonl = Path.Combine(runDirectory, "metrics.jsonl");
-        csv = Path.Combine(runDirectory, "metrics.csv");
+        jsonl = Path.Combine(runDirectory, RunFolder.MetricsJsonFile);
+        csv = Path.Combine(runDirectory, RunFolder.MetricsCsvFile);
         var rows = new List<MetricsRow>();
         var dropped = false;
         if (File.Exists(jsonl))

@@ -99,11 +99,11 @@ public sealed class ReliabilityCommandsTests
 
         // Then eval uses the intact latest checkpoint, and the resume removes the stale file and finishes
         Assert.True(eval.ExitCode == 0, eval.Stderr);
-        Assert.Equal(Path.Combine(run, TrainingRun.LatestFile), JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("checkpoint").GetString());
+        Assert.Equal(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile), JsonDocument.Parse(eval.Stdout).RootElement.GetProperty("checkpoint").GetString());
         Assert.True(resume.ExitCode == 0, resume.Stdout + resume.Stderr);
         Assert.Contains("removed 1 temporary file", resume.Stdout);
         Assert.Empty(Directory.GetFiles(run, ".*.tmp"));
-        using var best = Checkpoint.Load(Path.Combine(run, TrainingRun.BestFile));
+        using var best = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.BestFile));
     }
 
     [Theory]
@@ -122,7 +122,7 @@ public sealed class ReliabilityCommandsTests
 
         Assert.Equal(code, trainer.ExitCode);
         Assert.Contains("interrupted", stdout);
-        using var kept = Checkpoint.Load(Path.Combine(run, TrainingRun.LatestFile));
+        using var kept = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile));
         Assert.True(kept.Progress.Iteration > 0);
     }
 
@@ -164,7 +164,7 @@ public sealed class ReliabilityCommandsTests
 
             AssertOneLine(train, ExitCodes.Diverged);
             Assert.Contains("iteration", train.Stderr);
-            var latest = Path.Combine(run, TrainingRun.LatestFile);
+            var latest = Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile);
             if (train.Stderr.Contains(latest, StringComparison.Ordinal)) Assert.True(File.Exists(latest));
             else Assert.Contains("No checkpoint was written", train.Stderr);
         }
@@ -178,7 +178,7 @@ public sealed class ReliabilityCommandsTests
         var run = RunFolder();
         Assert.Equal(0, CliRunner.Run(Train(data, run, 4)).ExitCode);
         var path = Path.Combine(run, "nan.ckpt");
-        using (var good = Checkpoint.Load(Path.Combine(run, TrainingRun.LatestFile)))
+        using (var good = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile)))
         using (var model = good.CreateModel())
         {
             using (no_grad()) model.state_dict()["bn1.running_var"].fill_(-1f);
@@ -199,10 +199,10 @@ public sealed class ReliabilityCommandsTests
         using var data = new TinyData();
         var run = RunFolder();
         Assert.Equal(0, CliRunner.Run(Train(data, run, 4)).ExitCode);
-        var latest = Path.Combine(run, TrainingRun.LatestFile);
+        var latest = Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile);
         var text = System.Text.Encoding.Latin1.GetString(File.ReadAllBytes(latest));
         File.WriteAllBytes(latest, System.Text.Encoding.Latin1.GetBytes(text.Replace("learningRate\\u0022:0.05", "learningRate\\u0022:9.05", StringComparison.Ordinal)));
-        File.Delete(Path.Combine(run, TrainingRun.BestFile));
+        File.Delete(Path.Combine(run, ResNetSharp.Training.RunFolder.BestFile));
 
         var resume = CliRunner.Run("train", "--resume", run);
 

@@ -133,7 +133,8 @@ public sealed class PretrainedModelTests(TinyReleaseFixture release) : IClassFix
     {
         // Given the released network and the run's own checkpoint
         using var released = PretrainedModel.Load(release.Folder).CreateClassifier();
-        using var original = ImageClassifier.Load(Path.Combine(release.Run, TrainingRun.LatestFile));
+        using var file = ModelFile.Open(Path.Combine(release.Run, RunFolder.LatestFile));
+        using var original = file.CreateClassifier();
         var images = Path.Combine(PretrainedCheck.SampleTestFolder, "cat");
 
         // When both classify the same images

@@ -1,4 +1,5 @@
 using ResNetSharp.Reporting;
+using ResNetSharp.Training;
 using SkiaSharp;
 
 namespace ResNetSharp.Tests.Reporting;
@@ -15,7 +16,7 @@ public sealed class TrainingCurvesTests
         var png = Path.Combine(Folder, "one.png");
 
         // When the curves are written
-        TrainingCurves.Write(png, rows, "ResNet-20 on CIFAR-10");
+        TrainingCurves.Write(png, MetricsRow.Curve(rows), "ResNet-20 on CIFAR-10");
 
         // Then a PNG of one panel exists, with dark pixels (axes, text, lines) on white
         using var bitmap = SKBitmap.Decode(png);
@@ -31,7 +32,7 @@ public sealed class TrainingCurvesTests
     {
         // Given plain nets that get worse with depth and residual nets that get better (Fig. 6)
         CurvePanel Panel(string title, double[] trains) => new(title,
-            [.. new[] { 20, 32, 44, 56 }.Select((d, i) => new CurveRun($"{d}-layer", FakeMetrics.Curve(trains[i], trains[i] + 0.06)))]);
+            [.. new[] { 20, 32, 44, 56 }.Select((d, i) => new CurveRun($"{d}-layer", MetricsRow.Curve(FakeMetrics.Curve(trains[i], trains[i] + 0.06))))]);
         var png = Path.Combine(Folder, "two.png");
 
         // When both panels are written
@@ -48,7 +49,7 @@ public sealed class TrainingCurvesTests
     public void Should_Place_The_Legend_Outside_The_Data_Area()
     {
         // Given nine curves whose last values (the ones claims use) sit in the upper right, where a legend used to be
-        var runs = new[] { 20, 32, 44, 56, 110 }.Select((d, i) => new CurveRun($"resnet{d}", FakeMetrics.Curve(0.80 + i * 0.01, 0.85 + i * 0.01))).ToArray();
+        var runs = new[] { 20, 32, 44, 56, 110 }.Select((d, i) => new CurveRun($"resnet{d}", MetricsRow.Curve(FakeMetrics.Curve(0.80 + i * 0.01, 0.85 + i * 0.01)))).ToArray();
 
         // When the panel is laid out at its size
         var plot = TrainingCurves.Plots([new CurvePanel("residual nets", runs)])[0];

@@ -85,16 +85,16 @@ public sealed class DiskFullTests
         // Then the message names the full disk's folder; both checkpoints load; no temporary file is left
         Assert.Contains("full", e.Message);
         Assert.Contains(run, e.Message);
-        using (var latest = Checkpoint.Load(Path.Combine(run, TrainingRun.LatestFile))) Assert.Equal(4, latest.Progress.Iteration);
-        using (Checkpoint.Load(Path.Combine(run, TrainingRun.BestFile)))
+        using (var latest = Checkpoint.Load(Path.Combine(run, RunFolder.LatestFile))) Assert.Equal(4, latest.Progress.Iteration);
+        using (Checkpoint.Load(Path.Combine(run, RunFolder.BestFile)))
         {
         }
         Assert.Empty(Directory.GetFiles(run, "*.tmp", SearchOption.AllDirectories));
 
         // And a checkpoint write on the full disk fails the same way, leaving the old file intact
-        var before = File.ReadAllBytes(Path.Combine(run, TrainingRun.LatestFile));
-        Assert.Throws<DiskFullException>(() => AtomicFile.Write(Path.Combine(run, TrainingRun.LatestFile), s => s.Write(new byte[before.Length])));
-        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, TrainingRun.LatestFile)));
+        var before = File.ReadAllBytes(Path.Combine(run, RunFolder.LatestFile));
+        Assert.Throws<DiskFullException>(() => AtomicFile.Write(Path.Combine(run, RunFolder.LatestFile), s => s.Write(new byte[before.Length])));
+        Assert.Equal(before, File.ReadAllBytes(Path.Combine(run, RunFolder.LatestFile)));
         Assert.Empty(Directory.GetFiles(run, "*.tmp"));
     }
 

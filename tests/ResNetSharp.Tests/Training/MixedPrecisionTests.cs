@@ -61,9 +61,17 @@ public sealed class MixedPrecisionTests
 
         // When the same batch runs with bf16 compute, watching the 3x3 responses
         var responseTypes = new HashSet<ScalarType>();
-        model.Responses = (_, response) => responseTypes.Add(response.dtype);
+        var hooks = model.named_modules()
+            .Where(m => m.module is TorchSharp.Modules.BatchNorm2d && m.name.StartsWith("layer", StringComparison.Ordinal) && m.name.Split('.')[^1] is "bn1" or "bn2")
+            .Select(m => ((TorchSharp.torch.nn.Module<Tensor, Tensor>)m.module).register_forward_hook((_, _, output) =>
+            {
+                responseTypes.Add(output.dtype);
+                return output;
+            }))
+            .ToList();
         model.Precision = Precision.Bf16;
         var bf16 = Run(x);
+        foreach (var hook in hooks) hook.remove();
 
         // Then the convolutions really ran in bf16 (responses are bf16, results not bit-identical), logits come out fp32,
         // every gradient reaches the fp32 weights as fp32, and all agree with fp32 within bf16's tolerance
@@ -126,7 +134,7 @@ public sealed class MixedPrecisionTests
         using (var cancel = new CancellationTokenSource())
             Assert.True(TrainingRun.Resume(split, new CancelAt(8, cancel), cancel.Token, Precision.Bf16).Interrupted);
         Precision middle;
-        using (var checkpoint = Checkpoint.Load(Path.Combine(split, TrainingRun.LatestFile)))
+        using (var checkpoint = Checkpoint.Load(Path.Combine(split, ResNetSharp.Training.RunFolder.LatestFile)))
         {
             middle = checkpoint.Config.Precision;
             Assert.Equal(8, checkpoint.Progress.Iteration);

@@ -1,4 +1,5 @@
 using ResNetSharp.Data;
+using ResNetSharp.Models;
 using ResNetSharp.Training;
 using static TorchSharp.torch;
 

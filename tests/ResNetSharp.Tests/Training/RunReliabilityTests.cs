@@ -44,7 +44,7 @@ public sealed class RunReliabilityTests
 
         // Then it stopped cleanly with a checkpoint at that iteration, and no row of an unfinished evaluation
         Assert.True(first.Interrupted);
-        using (var kept = Checkpoint.Load(Path.Combine(folder, TrainingRun.LatestFile))) Assert.Equal(at, kept.Progress.Iteration);
+        using (var kept = Checkpoint.Load(Path.Combine(folder, ResNetSharp.Training.RunFolder.LatestFile))) Assert.Equal(at, kept.Progress.Iteration);
         Assert.DoesNotContain(first.Metrics, r => r.Iteration >= at);
 
         // And when resumed, its rows equal the uninterrupted run's, row for row
@@ -74,10 +74,10 @@ public sealed class RunReliabilityTests
         File.WriteAllBytes(result.BestCheckpoint!, []); // what a kill during the old in-place copy left
 
         var notes = new List<string>();
-        var path = Checkpoint.Resolve(result.RunDirectory, notes.Add);
+        var path = ResNetSharp.Training.RunFolder.Checkpoint(result.RunDirectory, notes.Add);
 
         Assert.Equal(result.LatestCheckpoint, path);
-        Assert.Contains(TrainingRun.BestFile, Assert.Single(notes));
+        Assert.Contains(ResNetSharp.Training.RunFolder.BestFile, Assert.Single(notes));
         using var loaded = Checkpoint.Load(path);
     }
 
@@ -157,7 +157,7 @@ public sealed class RunReliabilityTests
         // metrics rows up to 6, no lock files
         var folder = RunFolder();
         Assert.Throws<InvalidOperationException>(() => TrainingRun.Run(config, folder, new CrashAt(7)));
-        var latest = Path.Combine(folder, TrainingRun.LatestFile);
+        var latest = Path.Combine(folder, ResNetSharp.Training.RunFolder.LatestFile);
         WriteAsFormat1(latest);
         foreach (var f in Directory.GetFiles(folder, ".lock*")) File.Delete(f);
         using (var old = Checkpoint.Load(latest)) Assert.Null(old.Progress.Window);
@@ -209,7 +209,7 @@ public sealed class RunReliabilityTests
         // Then the header counts the 64 images used, a note says 3 were skipped, and the run folder lists them
         Assert.Contains("64 train", observer.Description);
         Assert.Contains(observer.Notes, n => n.StartsWith("3 training image(s) could not be read", StringComparison.Ordinal));
-        var listed = File.ReadAllLines(Path.Combine(result.RunDirectory, TrainingRun.SkippedFile));
+        var listed = File.ReadAllLines(Path.Combine(result.RunDirectory, ResNetSharp.Training.RunFolder.SkippedFile));
         Assert.Equal(3, listed.Length);
         Assert.All(listed, l => Assert.Contains("broken", l));
     }

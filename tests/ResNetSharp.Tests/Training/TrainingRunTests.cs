@@ -21,7 +21,7 @@ public sealed class TrainingRunTests
         // Then the logged loss falls and the run folder holds the promised files
         var losses = result.Metrics.Where(r => !double.IsNaN(r.TrainLoss)).Select(r => r.TrainLoss).ToArray();
         Assert.True(losses[^1] < losses[0], $"loss went from {losses[0]} to {losses[^1]}");
-        foreach (var file in new[] { "config.json", "metrics.jsonl", "metrics.csv", TrainingRun.LatestFile, TrainingRun.BestFile })
+        foreach (var file in new[] { "config.json", "metrics.jsonl", "metrics.csv", ResNetSharp.Training.RunFolder.LatestFile, ResNetSharp.Training.RunFolder.BestFile })
             Assert.True(File.Exists(Path.Combine(result.RunDirectory, file)), file);
         Assert.NotNull(result.FinalTestError);
     }
@@ -72,7 +72,7 @@ public sealed class TrainingRunTests
 
         Assert.Contains("iteration", e.Message);
         Assert.Contains("learning rate", e.Message);
-        using var kept = Checkpoint.Load(Path.Combine(folder, TrainingRun.LatestFile));
+        using var kept = Checkpoint.Load(Path.Combine(folder, ResNetSharp.Training.RunFolder.LatestFile));
         Assert.All(kept.ModelState.Values.Where(t => t.is_floating_point()), t => Assert.True(t.isfinite().all().item<bool>()));
     }
 
@@ -150,7 +150,7 @@ public sealed class FineTuningTests
         using var data = new TinyData();
         var source = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "ft-src-" + Guid.NewGuid().ToString("n"));
         TrainingRun.Run(data.Config(4) with { Classes = 5 }, source);
-        using var before = Checkpoint.Load(Path.Combine(source, TrainingRun.LatestFile));
+        using var before = Checkpoint.Load(Path.Combine(source, ResNetSharp.Training.RunFolder.LatestFile));
 
         // When a new run starts from it with the first two stages and all BN statistics frozen
         var target = Path.Combine(Path.GetTempPath(), "resnetsharp-tests", "ft-" + Guid.NewGuid().ToString("n"));

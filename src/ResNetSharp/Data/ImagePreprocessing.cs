@@ -1,16 +1,15 @@
 using System.Globalization;
-using ResNetSharp.Data;
 using ResNetSharp.Models;
 
-namespace ResNetSharp.Interop;
+namespace ResNetSharp.Data;
 
 /// <summary>
 /// Everything an image goes through before a network sees it: resize the shorter side to
 /// <see cref="ResizeShorterSide"/>, centre-crop <see cref="InputSize"/>, reorder channels to <see cref="ChannelOrder"/>,
 /// scale pixels to [0, <see cref="PixelRange"/>], subtract <see cref="Mean"/> (per channel, or a per-pixel mean image),
 /// divide by <see cref="Std"/>. Means and standard deviations are in input units and in the network's channel order.
-/// Recorded in exported models' metadata, read back by <see cref="OnnxImport"/>, or recognised from a separate
-/// preprocessing graph (<see cref="OnnxImport.LoadPreprocessing"/>).
+/// Recorded in exported models' metadata, read back by the ONNX importer, or recognised from a separate
+/// preprocessing graph.
 /// </summary>
 public sealed record ImagePreprocessing
 {
@@ -58,6 +57,13 @@ public sealed record ImagePreprocessing
 
     /// <summary>The view of a photo: shorter side resized to <see cref="EffectiveResize"/>, centre crop <see cref="InputSize"/>.</summary>
     public CenterCrop View() => new(InputSize, EffectiveResize);
+
+    /// <summary>
+    /// The preprocessing of a trained network: its normalisation at <paramref name="inputSize"/>, the image resized to
+    /// <paramref name="testResize"/> when the training recorded one, else as <see cref="TestView.ShorterSide"/> says.
+    /// </summary>
+    public static ImagePreprocessing OfTrained(Normalization normalization, int inputSize, int? testResize) =>
+        From(normalization, inputSize, testResize ?? TestView.ShorterSide(inputSize));
 
     /// <summary>Describes a normalisation saved with a checkpoint, with the view its evaluation takes of a photo.</summary>
     public static ImagePreprocessing From(Normalization normalization, int inputSize, int? resizeShorterSide) => new()

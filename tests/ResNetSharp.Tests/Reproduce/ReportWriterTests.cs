@@ -1,8 +1,9 @@
 using ResNetSharp.Reporting;
 using ResNetSharp.Reproduce;
+using ResNetSharp.Tests.Reporting;
 using ResNetSharp.Training;
 
-namespace ResNetSharp.Tests.Reporting;
+namespace ResNetSharp.Tests.Reproduce;
 
 public sealed class ReportWriterTests
 {

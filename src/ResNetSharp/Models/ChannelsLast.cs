@@ -2,7 +2,7 @@ using ResNetSharp.Models;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace ResNetSharp.Training;
+namespace ResNetSharp.Models;
 
 /// <summary>
 /// NHWC ("channels-last") strides for images and convolution weights, which oneDNN runs much faster on

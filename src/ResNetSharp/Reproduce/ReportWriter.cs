@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using ResNetSharp.Analysis;
 using ResNetSharp.Models;
-using ResNetSharp.Reproduce;
+using ResNetSharp.Reporting;
 using ResNetSharp.Runtime;
 
-namespace ResNetSharp.Reporting;
+namespace ResNetSharp.Reproduce;
 
 /// <summary>
 /// Writes a reproduction's <c>report.md</c>: the protocol once, our numbers with standard errors next to the paper's,
@@ -57,14 +57,12 @@ public static class ReportWriter
                 "claims that rest on them are inconclusive.");
         md.AppendLine();
 
-        switch (plan.Experiment)
+        switch (plan.Definition.Layout)
         {
-            case "cifar-depth": CifarDepth(md, plan, stats); break;
-            case "degradation": Degradation(md, plan, stats); break;
-            case "responses": Responses(md, plan, stats, report); break;
-            case "shortcuts":
-            case "imagenet-depth": ImageNetTable(md, plan, stats); break;
-            default: throw new ArgumentException($"No report layout for experiment '{plan.Experiment}'.");
+            case ReportLayout.CifarDepth: CifarDepth(md, plan, stats); break;
+            case ReportLayout.Degradation: Degradation(md, plan, stats); break;
+            case ReportLayout.Responses: Responses(md, plan, stats, report); break;
+            default: ImageNetTable(md, plan, stats); break;
         }
         md.AppendLine();
         RunsTable(md, report);
@@ -97,7 +95,7 @@ public static class ReportWriter
         if (plan.Options.Budget < 1)
             yield return $"**Shortened schedule:** every run trains {plan.Options.Budget:0.#####} of the paper's iterations, so absolute errors " +
                          "are expected to be above the paper's; compare orderings and trends, not the numbers themselves.";
-        if (plan.Experiment is "shortcuts" or "imagenet-depth")
+        if (plan.Definition.OnImageFolder)
             yield return "**Not ImageNet:** the paper's numbers are ImageNet top-1/top-5 (1000 classes, 224 px, 10-crop); ours are top-1 on the " +
                          "ImageFolder and crop above with one view. Only the orderings are comparable. Top-5 is not measured.";
     }
@@ -119,9 +117,9 @@ public static class ReportWriter
             else if (done.Length > 0)
                 Train = Estimate.OfErrors([.. done.Select(r => r.Result!.FinalTrainError)], done.Min(r => RunningImages(r)));
             var classes = done.Select(r => r.Record?.Measurement?.Classes).FirstOrDefault(c => c is not null)
-                ?? (plan.Experiment is "cifar-depth" or "degradation" or "responses" ? 10 : null);
+                ?? (plan.Definition.OnImageFolder ? null : plan.Definition.PaperClasses);
             Chance = classes is { } k ? 1 - 1.0 / k : null;
-            Seeds = done.Length > 1 ? new Reproduce.SeedStatistics([.. tested.Select(r => r.Result!.FinalTestError!.Value)]) : null;
+            Seeds = done.Length > 1 ? new SeedStatistics([.. tested.Select(r => r.Result!.FinalTestError!.Value)]) : null;
         }
 
         public List<RunOutcome> Runs { get; }
@@ -130,7 +128,7 @@ public static class ReportWriter
         public Estimate? Train { get; }
         public bool TrainMeasured { get; }
         public double? Chance { get; }
-        public Reproduce.SeedStatistics? Seeds { get; }
+        public SeedStatistics? Seeds { get; }
         public string Group => Runs[0].Run.Group;
         public bool AtChance => Train is { } t && Chance is { } c && t.AtChance(c);
 
@@ -158,7 +156,7 @@ public static class ReportWriter
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
-            var paper = PaperNumbers.For(plan.Experiment, net);
+            var paper = plan.Definition.Paper(net);
             md.AppendLine(C, $"| {net} | {Parameters(net)} | {paper?.Parameters ?? "—"} | {TestCell(stats[net])} | {PaperCell(paper)} | {ChanceCell(stats[net])} |");
         }
         md.AppendLine();
@@ -179,7 +177,7 @@ public static class ReportWriter
         md.AppendLine("|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
-            var paper = PaperNumbers.For(plan.Experiment, net);
+            var paper = plan.Definition.Paper(net);
             md.AppendLine(C, $"| {net} | {stats[net].Group} | {Cell(stats[net].Train)} | {TestCell(stats[net])} | {(paper is null ? "none given" : PaperCell(paper))} | {ChanceCell(stats[net])} |");
         }
         md.AppendLine();
@@ -236,14 +234,14 @@ public static class ReportWriter
 
     static void ImageNetTable(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats)
     {
-        var table = plan.Experiment == "shortcuts" ? "Table 3" : "Tables 2–3";
+        var table = plan.Definition.PaperTable;
         md.AppendLine(C, $"## {table}: top-1 error (%)");
         md.AppendLine();
         md.AppendLine("| network | shortcut | top-1 error, ours | top-1, paper (ImageNet) | top-5, paper (ImageNet) | paper source | left chance |");
         md.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var net in plan.Networks)
         {
-            var paper = PaperNumbers.For(plan.Experiment, net);
+            var paper = plan.Definition.Paper(net);
             var spec = ModelZoo.Get(net);
             md.AppendLine(C,
                 $"| {net} | {(spec.Residual ? spec.Shortcut.ToString() : "none")} | {TestCell(stats[net])} | {Number(paper?.Top1)} | {Number(paper?.Top5)} | {paper?.Source ?? "none given"} | {ChanceCell(stats[net])} |");
@@ -251,7 +249,7 @@ public static class ReportWriter
         md.AppendLine();
         md.AppendLine("## Claims");
         md.AppendLine();
-        if (plan.Experiment == "shortcuts")
+        if (plan.Definition.Layout == ReportLayout.ShortcutOptions)
         {
             CompareClaim(md, "Option A beats the plain net (residual learning helps).", stats, "resnet34-a", "plain-34", s => s.Test, higher: false);
             CompareClaim(md, "B is slightly better than A.", stats, "resnet34", "resnet34-a", s => s.Test, higher: false);

@@ -5,7 +5,7 @@ using ResNetSharp.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace ResNetSharp.Training;
+namespace ResNetSharp.Models;
 
 /// <summary>
 /// What a short start-up measurement found: images per second in fp32 and bf16 on the same network, batch and layout
