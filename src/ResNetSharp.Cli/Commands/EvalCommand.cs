@@ -57,13 +57,13 @@ static class EvalCommand
                 Console.Error.WriteLine($"note: the network has {model.Spec.Classes} classes but {set.Description} has {set.Test.ClassNames.Count}; labels are compared by index, so the error is not meaningful unless the classes correspond.");
             var crop = set.TestTransform.Height;
             var channelsLast = parse.GetValue(precision) != Models.Precision.Fp32 && ChannelsLast.TryApply(model, crop, Devices.Parse(parse.GetValue(device))).Switched;
-            var computed = PrecisionPolicy.For(parse.GetValue(precision), model.Spec, training: false, parse.GetValue(batch), crop, channelsLast, Devices.Parse(parse.GetValue(device)));
+            var computed = PrecisionPolicy.For(parse.GetValue(precision), model.Spec, training: false, parse.GetValue(batch), crop, channelsLast, Devices.Parse(parse.GetValue(device)), fp32Engine: n => new Interop.OnnxRuntimeNetwork(n));
             model.Precision = computed.Precision;
             var chosen = EvaluationProtocol.Parse(parse.GetValue(protocol)!);
             // fp32 on a CPU runs through ONNX Runtime on the exported graph (faster than libtorch at every batch measured); multi-scale stays on libtorch
             using var onnx = computed.Precision == Models.Precision.Fp32 && chosen != EvaluationProtocol.MultiScale
                 && Devices.Parse(parse.GetValue(device)).type == TorchSharp.DeviceType.CPU
-                ? new Inference.OnnxRuntimeNetwork(model)
+                ? new Interop.OnnxRuntimeNetwork(model)
                 : null;
             if (!json && parse.GetValue(precision) != Models.Precision.Fp32)
                 Console.Error.WriteLine($"note: precision: {computed}{(onnx is null ? "" : "; run by ONNX Runtime on the exported graph")}");

@@ -37,7 +37,7 @@ static class FeaturesCommand
             using var file = ModelFile.Open(parse.GetValue(checkpoint)!);
             using var classifier = file.CreateClassifier(Devices.Parse(parse.GetValue(device)!));
             Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
-            var chosen = classifier.UsePrecision(parse.GetValue(precision));
+            var chosen = classifier.UsePrecision(parse.GetValue(precision), fp32Engine: n => new Interop.OnnxRuntimeNetwork(n));
             if (parse.GetValue(precision) != Models.Precision.Fp32) Console.Error.WriteLine($"note: precision: {chosen}");
             var all = classifier.FeaturesOfFiles(inputs);
             foreach (var bad in all.Where(f => f.Error is not null)) Console.Error.WriteLine($"unreadable: {bad.Source}: {bad.Error}");

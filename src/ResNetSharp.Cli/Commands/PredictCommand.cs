@@ -40,7 +40,7 @@ static class PredictCommand
             if (!classifier.HasTrainedClassifier)
                 throw new InvalidDataException($"'{path}' has no trained classifier (a feature extractor, e.g. an imported one that ends at the pool). " +
                                                $"Use 'resnet features {path} <images>' for its features and nearest neighbours, or fine-tune a classifier with 'resnet train --from {path}'.");
-            var chosen = classifier.UsePrecision(parse.GetValue(precision), Math.Min(32, inputs.Length));
+            var chosen = classifier.UsePrecision(parse.GetValue(precision), Math.Min(32, inputs.Length), n => new Interop.OnnxRuntimeNetwork(n));
             if (!parse.GetValue(CommonOptions.Json)) Console.Error.WriteLine($"note: preprocessing: {classifier.Preprocessing}");
             if (!parse.GetValue(CommonOptions.Json) && parse.GetValue(precision) != Models.Precision.Fp32) Console.Error.WriteLine($"note: precision: {chosen}");
             var predictions = classifier.ClassifyFiles(inputs, parse.GetValue(top), parse.GetValue(tenCrop));

@@ -26,7 +26,7 @@ public sealed class ImageClassifier : IDisposable
 {
     readonly ResNet model;
     readonly Device device;
-    OnnxRuntimeNetwork? onnx;
+    IInferenceEngine? onnx;
     bool? channelsLast;
 
     /// <summary>Class names in label order.</summary>
@@ -68,19 +68,20 @@ public sealed class ImageClassifier : IDisposable
     /// <summary>
     /// Computes in <paramref name="requested"/> precision from now on: bf16 (fp32 weights, bf16 products), fp32, or auto
     /// (bf16 only where this CPU has it natively and an inference probe at <paramref name="batchSize"/> finds it faster
-    /// and correct, see <see cref="PrecisionPolicy"/>). Returns what was chosen and why.
+    /// and correct, see <see cref="PrecisionPolicy"/>). Fp32 on a CPU runs through <paramref name="fp32Engine"/> when one is
+    /// given (<c>ModelFile.CreateClassifier</c> gives ONNX Runtime on the exported graph). Returns what was chosen and why.
     /// </summary>
-    public PrecisionChoice UsePrecision(Precision requested, int batchSize = 32)
+    public PrecisionChoice UsePrecision(Precision requested, int batchSize = 32, Func<ResNet, IInferenceEngine>? fp32Engine = null)
     {
         // libtorch (bf16) runs fastest channels-last where that is verified for this network; ONNX Runtime (fp32) ignores the layout
         var channelsLast = requested != Precision.Fp32 && (this.channelsLast ??= ChannelsLast.TryApply(model, InputSize, device).Switched);
-        var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast, device);
+        var choice = PrecisionPolicy.For(requested, model.Spec, training: false, batchSize, InputSize, channelsLast, device, fp32Engine: fp32Engine);
         model.Precision = choice.Precision;
         onnx?.Dispose();
         onnx = null;
-        if (choice.Precision == Precision.Fp32 && device.type == DeviceType.CPU)
+        if (choice.Precision == Precision.Fp32 && device.type == DeviceType.CPU && fp32Engine is not null)
         {
-            onnx = new OnnxRuntimeNetwork(model);
+            onnx = fp32Engine(model);
             choice = choice with { Reason = choice.Reason + "; run by ONNX Runtime on the exported graph" };
         }
         ComputePrecision = choice;

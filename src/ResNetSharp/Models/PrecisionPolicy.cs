@@ -97,7 +97,7 @@ public static class PrecisionPolicy
     /// <paramref name="spec"/> at this batch, side and layout on <paramref name="device"/>. Auto decides on CPUs only.
     /// </summary>
     public static PrecisionChoice For(Precision requested, NetworkSpec spec, bool training, int batch, int size, bool channelsLast, Device device,
-        string? cacheFile = null)
+        string? cacheFile = null, Func<ResNet, IInferenceEngine>? fp32Engine = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(device);
@@ -105,7 +105,7 @@ public static class PrecisionPolicy
         var cpu = CpuFeatures.Current;
         batch = Math.Clamp(batch, 1, size > 64 ? 8 : 64);
         var key = $"{cpu.Model} | libtorch {torch.__version__} | {(training ? "training" : "inference")} {spec.Name} b{batch} {size}px {(channelsLast ? "channels-last" : "plain")}";
-        return Resolve(requested, cpu, () => Cached(cacheFile ?? CacheFile, key, () => Measure(spec, training, batch, size, channelsLast)));
+        return Resolve(requested, cpu, () => Cached(cacheFile ?? CacheFile, key, () => Measure(spec, training, batch, size, channelsLast, fp32Engine)));
     }
 
     static PrecisionProbe Cached(string file, string key, Func<PrecisionProbe> measure)
@@ -139,14 +139,14 @@ public static class PrecisionPolicy
     /// (forward, fp32 loss, backward) or eval-mode forwards (fp32 by ONNX Runtime, as inference runs it), best of two after a warm-up, alternating the two precisions so
     /// that load from other processes hits both alike. The error compares logits and, for training, all weight gradients.
     /// </summary>
-    public static PrecisionProbe Measure(NetworkSpec spec, bool training, int batch, int size, bool channelsLast)
+    public static PrecisionProbe Measure(NetworkSpec spec, bool training, int batch, int size, bool channelsLast, Func<ResNet, IInferenceEngine>? fp32Engine = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
         using var scope = NewDisposeScope();
         var rng = random.get_rng_state(); // the network's initialisation must not move the run's random stream
         try
         {
-            return MeasureFresh(spec, training, batch, size, channelsLast);
+            return MeasureFresh(spec, training, batch, size, channelsLast, fp32Engine);
         }
         finally
         {
@@ -154,7 +154,7 @@ public static class PrecisionPolicy
         }
     }
 
-    static PrecisionProbe MeasureFresh(NetworkSpec spec, bool training, int batch, int size, bool channelsLast)
+    static PrecisionProbe MeasureFresh(NetworkSpec spec, bool training, int batch, int size, bool channelsLast, Func<ResNet, IInferenceEngine>? fp32Engine)
     {
         var generator = new Generator(20260512);
         using var model = new ResNet(spec);
@@ -200,7 +200,7 @@ public static class PrecisionPolicy
         var error = Math.Max(Error(fp32Logits, bf16Logits), Error(fp32Grad, bf16Grad));
         var sensitivity = Math.Max(Error(fp32Logits, noisyLogits), Error(fp32Grad, noisyGrad));
 
-        using var onnx = training ? null : new Inference.OnnxRuntimeNetwork(model);
+        using var onnx = training || fp32Engine is null ? null : fp32Engine(model); // fp32 inference as it will run (ONNX Runtime), else libtorch
         onnx?.Logits(x); // warm-up
         double[] best = [0, 0];
         for (var round = 0; round < 2; round++)

@@ -1,5 +1,6 @@
 using ResNetSharp.Data;
 using ResNetSharp.Inference;
+using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using static TorchSharp.torch;
 
@@ -64,7 +65,7 @@ public sealed class OnnxRuntimeNetworkTests
         using var reference = new ImageClassifier(Build("cifar-option-a"), [.. Enumerable.Range(0, 10).Select(i => $"c{i}")], Normalization.None, 32);
         manual_seed(22);
         using var classifier = new ImageClassifier(Build("cifar-option-a"), [.. Enumerable.Range(0, 10).Select(i => $"c{i}")], Normalization.None, 32);
-        var choice = classifier.UsePrecision(Precision.Fp32);
+        var choice = classifier.UsePrecision(Precision.Fp32, fp32Engine: n => new OnnxRuntimeNetwork(n));
         var random = new Random(5);
         var images = Enumerable.Range(0, 4).Select(_ =>
         {

@@ -1,11 +1,12 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using ResNetSharp.Inference;
 using ResNetSharp.Interop;
 using ResNetSharp.Models;
 using static TorchSharp.torch;
 using Tensor = TorchSharp.torch.Tensor;
 
-namespace ResNetSharp.Inference;
+namespace ResNetSharp.Interop;
 
 /// <summary>
 /// A trained network run by ONNX Runtime: its own exported graph (<see cref="OnnxExport"/>, BN folded into the
@@ -13,7 +14,7 @@ namespace ResNetSharp.Inference;
 /// overhead is far below libtorch's through TorchSharp, so fp32 inference on a CPU goes through it; the libtorch path
 /// stays for bf16, other devices and training. Inputs and outputs are TorchSharp tensors (copied at the boundary).
 /// </summary>
-public sealed class OnnxRuntimeNetwork : IDisposable
+public sealed class OnnxRuntimeNetwork : IInferenceEngine
 {
     readonly InferenceSession session;
     readonly SessionOptions options;
