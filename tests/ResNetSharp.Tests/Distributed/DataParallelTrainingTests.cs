@@ -1,0 +1,207 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ResNetSharp.Tests.Cli;
+using ResNetSharp.Training;
+using static TorchSharp.torch;
+
+namespace ResNetSharp.Tests.Distributed;
+
+/// <summary>MPI jobs are heavy: one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class MpiCollection
+{
+    public const string Name = "mpi jobs";
+}
+
+/// <summary>
+/// Issue 18 end to end: the built CLI under mpirun, 2 ranks over loopback TCP, on real CIFAR-10 images from the
+/// embedded sample. Skipped, saying why, where mpirun is missing (.ci/run installs Open MPI).
+/// </summary>
+[Collection(MpiCollection.Name)]
+public sealed partial class DataParallelTrainingTests
+{
+    static string RunFolder(string name) => Path.Combine(Path.GetTempPath(), "resnetsharp-tests", $"mpi-{name}-" + Guid.NewGuid().ToString("n"));
+
+    static string[] Train(string data, string run, int iterations, int batch, params string[] more) =>
+        ["train", "--data", data, "--model", "resnet20", "--iterations", iterations.ToString(CultureInfo.InvariantCulture),
+            "--batch-size", batch.ToString(CultureInfo.InvariantCulture), "--workers", "1", "--log-every", "1", "--out", run, .. more];
+
+    static void AssertDone(CliRunner.Result result, string what) =>
+        Assert.True(result.ExitCode == 0, $"{what}: exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
+
+    /// <summary>Largest |a − b| of a tensor over its largest |a|, the worst over all tensors of two state dicts.</summary>
+    static (double Worst, string Key) RelativeDifference(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b)
+    {
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        var (worst, at) = (0.0, "");
+        foreach (var (key, x) in a)
+        {
+            var y = b[key];
+            if (!x.is_floating_point())
+            {
+                Assert.True(x.eq(y).all().item<bool>(), $"{key} differs");
+                continue;
+            }
+            var scale = x.abs().max().item<float>();
+            var diff = (x - y).abs().max().item<float>();
+            var relative = scale == 0 ? diff : diff / scale;
+            if (relative > worst) (worst, at) = (relative, key);
+        }
+        return (worst, at);
+    }
+
+    static void AssertBitIdentical(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b, string what)
+    {
+        Assert.Equal(a.Keys.Order(), b.Keys.Order());
+        foreach (var (key, x) in a) Assert.True(x.eq(b[key]).all().item<bool>(), $"{what}: {key} is not bit-identical");
+    }
+
+    /// <summary>Reads the job's output until a line <paramref name="found"/> accepts; returns the lines read.</summary>
+    static List<string> ReadUntil(Process process, Func<string, bool> found)
+    {
+        var lines = new List<string>();
+        while (process.StandardOutput.ReadLine() is { } line)
+        {
+            lines.Add(line);
+            if (found(line)) return lines;
+        }
+        throw new InvalidOperationException($"the job ended early:\n{string.Join('\n', lines)}\n{process.StandardError.ReadToEnd()}");
+    }
+
+    [GeneratedRegex(@"interrupted at iteration (\d+)")]
+    private static partial Regex InterruptedAt();
+
+    [GeneratedRegex(@"rank 1/2 \(pid (\d+) ")]
+    private static partial Regex RankOnePid();
+
+    [MpiFact]
+    public void Should_Train_Two_Ranks_Of_64_With_Sync_Bn_To_The_Weights_Of_One_Process_Of_128()
+    {
+        // Given 2,560 CIFAR-10 training images: 20 batches of 128 are one epoch
+        using var data = new SampleSubset(trainPerClass: 256, testPerClass: 10);
+        string one = RunFolder("one"), two = RunFolder("two");
+
+        // When ResNet-20 trains 20 SGD steps as 1 process × 128 and as 2 ranks × 64 with --sync-bn
+        AssertDone(CliRunner.Run(Train(data.Root, one, 20, 128)), "1 process");
+        var parallel = Mpirun.Run(2, Train(data.Root, two, 20, 128, "--sync-bn"));
+        AssertDone(parallel, "2 ranks");
+
+        // Then rank 0 reported both ranks, rank 1 its shard, and the weights, BN statistics and momentum agree to 1e-5 of each tensor's scale
+        Assert.Contains("data-parallel over 2 ranks of 64 images each with synchronised BN", parallel.Stdout);
+        Assert.Contains("rank 1/2 (pid ", parallel.Stdout);
+        using var single = Checkpoint.Load(Path.Combine(one, TrainingRun.LatestFile));
+        using var ranks = Checkpoint.Load(Path.Combine(two, TrainingRun.LatestFile));
+        Assert.Equal(20, ranks.Progress.Iteration);
+        var (weights, weightKey) = RelativeDifference(single.ModelState, ranks.ModelState);
+        var (momentum, momentumKey) = RelativeDifference(single.Momentum, ranks.Momentum);
+        Assert.True(weights <= 1e-5, $"weights differ by {weights:G3} of their scale at {weightKey}");
+        Assert.True(momentum <= 1e-5, $"momentum differs by {momentum:G3} of its scale at {momentumKey}");
+        // and the steps trained: the weights moved from the seed's initialisation (this collection runs alone, so seeding is safe)
+        manual_seed(0);
+        using var initial = new ResNetSharp.Models.ResNet(ranks.Spec);
+        var moved = RelativeDifference(initial.state_dict(), ranks.ModelState).Worst;
+        Assert.True(moved > 1e-3, $"the weights barely moved ({moved:G3}): nothing was compared");
+        // and the metrics of both runs saw the same global batches (loss to 4 decimals, as logged)
+        var lossOne = File.ReadLines(Path.Combine(one, "metrics.csv")).Skip(1).Select(l => l.Split(',')[3]).ToArray();
+        var lossTwo = File.ReadLines(Path.Combine(two, "metrics.csv")).Skip(1).Select(l => l.Split(',')[3]).ToArray();
+        Assert.Equal(20, lossTwo.Length);
+        Assert.Equal(lossOne.Select(l => Math.Round(double.Parse(l, CultureInfo.InvariantCulture), 3)), lossTwo.Select(l => Math.Round(double.Parse(l, CultureInfo.InvariantCulture), 3)));
+    }
+
+    [MpiFact]
+    public void Should_Resume_A_Stopped_Two_Rank_Run_On_One_And_On_Two_Ranks()
+    {
+        // Given a 2-rank run of 16 steps of 64 (10 per epoch), and the same run stopped with SIGTERM to mpirun
+        using var data = new SampleSubset(trainPerClass: 64, testPerClass: 5);
+        string full = RunFolder("full"), stopped = RunFolder("stopped"), onOne = RunFolder("on-one");
+        AssertDone(Mpirun.Run(2, Train(data.Root, full, 16, 64, "--sync-bn")), "uninterrupted");
+        var job = Mpirun.Start(2, Train(data.Root, stopped, 16, 64, "--sync-bn"));
+        var before = ReadUntil(job, l => l.Contains("it       3 ", StringComparison.Ordinal));
+        using (var term = Process.Start("kill", ["-TERM", job.Id.ToString(CultureInfo.InvariantCulture)])) term.WaitForExit();
+        var rest = Mpirun.Wait(job);
+        var output = string.Join('\n', before) + "\n" + rest.Stdout;
+        var at = InterruptedAt().Match(output);
+        Assert.True(at.Success, $"no checkpoint on SIGTERM (exit {rest.ExitCode}):\n{output}\n{rest.Stderr}");
+        var iteration = int.Parse(at.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.InRange(iteration, 3, 15);
+        Assert.NotEqual(0, rest.ExitCode);
+        CopyFolder(stopped, onOne);
+
+        // When it resumes on 2 ranks, and (a copy) on 1 process
+        var resumedTwo = Mpirun.Run(2, "train", "--resume", stopped);
+        var resumedOne = CliRunner.Run("train", "--resume", onOne);
+
+        // Then both continue from the iteration the checkpoint holds and finish
+        AssertDone(resumedTwo, "resume on 2 ranks");
+        AssertDone(resumedOne, "resume on 1 process");
+        Assert.Contains($"from iteration {iteration}", resumedTwo.Stdout);
+        Assert.Contains($"from iteration {iteration}", resumedOne.Stdout);
+        using var uninterrupted = Checkpoint.Load(Path.Combine(full, TrainingRun.LatestFile));
+        using var two = Checkpoint.Load(Path.Combine(stopped, TrainingRun.LatestFile));
+        using var one = Checkpoint.Load(Path.Combine(onOne, TrainingRun.LatestFile));
+        Assert.Equal(16, two.Progress.Iteration);
+        Assert.Equal(16, one.Progress.Iteration);
+        // and the 2-rank resume is bit-identical to the uninterrupted 2-rank run; the 1-process one (sync BN) agrees to 1e-4
+        AssertBitIdentical(uninterrupted.ModelState, two.ModelState, "weights");
+        AssertBitIdentical(uninterrupted.Momentum, two.Momentum, "momentum");
+        var (worst, key) = RelativeDifference(uninterrupted.ModelState, one.ModelState);
+        Assert.True(worst <= 1e-4, $"the 1-process resume differs by {worst:G3} at {key}");
+    }
+
+    [MpiFact]
+    public void Should_End_The_Job_Naming_The_Rank_When_One_Rank_Is_Killed()
+    {
+        // Given a long 2-rank run that has written a checkpoint (evaluation every 2 steps)
+        using var data = new SampleSubset(trainPerClass: 64, testPerClass: 3);
+        var run = RunFolder("killed");
+        var job = Mpirun.Start(2, Train(data.Root, run, 10_000, 64, "--eval-every", "2"));
+        int? pid = null;
+        var lines = ReadUntil(job, l =>
+        {
+            if (RankOnePid().Match(l) is { Success: true } m) pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return pid is not null && l.Contains("test err", StringComparison.Ordinal);
+        });
+
+        // When rank 1 is killed with SIGKILL
+        using (var kill = Process.Start("kill", ["-KILL", pid!.Value.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+
+        // Then the job ends within 60 s, non-zero, naming rank 1, and the last checkpoint loads
+        var stdout = job.StandardOutput.ReadToEndAsync();
+        var stderr = job.StandardError.ReadToEndAsync();
+        var ended = job.WaitForExit(TimeSpan.FromSeconds(60));
+        if (!ended) job.Kill(entireProcessTree: true);
+        job.WaitForExit();
+        var output = string.Join('\n', lines) + "\n" + stdout.Result + "\n" + stderr.Result;
+        Assert.True(ended, $"the job still ran 60 s after rank 1 was killed:\n{output}");
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("rank 1", output.Replace(lines.First(l => RankOnePid().IsMatch(l)), "", StringComparison.Ordinal));
+        using var last = Checkpoint.Load(Path.Combine(run, TrainingRun.LatestFile));
+        Assert.True(last.Progress.Iteration >= 2);
+        job.Dispose();
+    }
+
+    [MpiFact]
+    public void Should_Refuse_Ranks_Started_With_Different_Configurations()
+    {
+        // Given two ranks launched with different seeds (mpirun's one-job, two-command form)
+        using var data = new SampleSubset(trainPerClass: 16, testPerClass: 2);
+        var run = RunFolder("mismatch");
+        var args = Train(data.Root, run, 4, 32);
+        var job = Mpirun.StartRaw([.. Mpirun.Flags, "-np", "1", .. Mpirun.Command([.. args, "--seed", "1"]), ":", "-np", "1", .. Mpirun.Command([.. args, "--seed", "2"])]);
+
+        var result = Mpirun.Wait(job);
+
+        // Then every rank refuses before training, naming rank 1 and the configuration, and no run is left behind
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("rank 1 has a different training configuration than rank 0", result.Stderr);
+        Assert.DoesNotContain("program build", result.Stderr);
+        Assert.False(File.Exists(Path.Combine(run, TrainingRun.LatestFile)));
+    }
+
+    static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+}
