@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ResNetSharp.Distributed;
@@ -82,7 +83,13 @@ static class TrainCommand
             // under mpirun every rank runs this command; they train one model data-parallel (README, "Training on several processes or machines")
             var mpi = MpiLaunch.Current is null ? null : OpenMpi.Initialize();
             var followers = mpi is { Rank: > 0 };
-            TrainingResult Train(Func<ITrainingObserver, TrainingResult> train) => followers ? train(new FollowerObserver(mpi!)) : WithProgress(train);
+            var position = new Position();
+            // mpirun stops every rank with SIGTERM when one fails: say where this one was
+            using var stopped = mpi is { Size: > 1 } ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Console.Error.WriteLine(
+                $"rank {mpi.Rank}: SIGTERM at iteration {position.Iteration} (mpirun sends it to every rank when one fails or the job is stopped); " +
+                (position.Checkpoint is { } c ? $"the last checkpoint is of iteration {c}" : "no checkpoint yet"))) : null;
+            TrainingResult Train(Func<ITrainingObserver, TrainingResult> train) =>
+                followers ? train(new Tracking(new FollowerObserver(mpi!), position)) : WithProgress(o => train(new Tracking(o, position)));
             TrainingResult result;
             if (parse.GetValue(resume) is { } runDir)
             {
@@ -172,7 +179,8 @@ static class TrainCommand
 
     /// <summary>The ranks of an mpirun job, as rank 0's start line reports them (empty on one process).</summary>
     static string RanksNote(TrainingConfig config) => MpiLaunch.Current is { Size: > 1 } launch
-        ? $", data-parallel over {launch.Size} ranks of {config.BatchSize / launch.Size} images each{(config.SyncBatchNorm ? " with synchronised BN" : "")}; img/s counts all ranks"
+        ? $", data-parallel over {launch.Size} ranks of {config.BatchSize / launch.Size} images each{(config.SyncBatchNorm ? " with synchronised BN" : "")}; " +
+          $"img/s counts all ranks; rank 0 is pid {Environment.ProcessId} on {Environment.MachineName}"
         : "";
 
     /// <summary>Plain lines for logs and pipes.</summary>
@@ -223,6 +231,36 @@ static class TrainCommand
         public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription) =>
             Console.WriteLine($"rank {mpi.Rank}/{mpi.Size} (pid {Environment.ProcessId} on {Environment.MachineName}): training {spec.Name} on {config.BatchSize / mpi.Size} images " +
                               $"of every batch of {config.BatchSize}, from iteration {progress.Iteration:N0}; rank 0 prints the progress and writes the run folder");
+    }
+
+    /// <summary>Where a run is: the last iteration finished and the iteration of the last checkpoint (written with each test error).</summary>
+    sealed class Position
+    {
+        public long Iteration;
+        public long? Checkpoint;
+    }
+
+    sealed class Tracking(ITrainingObserver inner, Position position) : ITrainingObserver
+    {
+        public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription)
+        {
+            (position.Iteration, position.Checkpoint) = (progress.Iteration, progress.Iteration > 0 ? progress.Iteration : null);
+            inner.Started(config, spec, progress, dataDescription);
+        }
+
+        public void Stepped(long iteration, double loss, double learningRate)
+        {
+            position.Iteration = iteration + 1;
+            inner.Stepped(iteration, loss, learningRate);
+        }
+
+        public void Logged(MetricsRow row)
+        {
+            if (row.TestError is not null) position.Checkpoint = row.Iteration;
+            inner.Logged(row);
+        }
+
+        public void Note(string message) => inner.Note(message);
     }
 
     static string Format(MetricsRow r) =>

@@ -75,50 +75,73 @@ public sealed partial class DataParallelTrainingTests
     [GeneratedRegex(@"rank 1/2 \(pid (\d+) ")]
     private static partial Regex RankOnePid();
 
-    [MpiFact]
-    public void Should_Train_Two_Ranks_Of_64_With_Sync_Bn_To_The_Weights_Of_One_Process_Of_128()
+    /// <summary>‖a − b‖ / ‖a‖ over all trained weights (BN running statistics and counters left out).</summary>
+    static double RelativeL2(IReadOnlyDictionary<string, Tensor> a, IReadOnlyDictionary<string, Tensor> b)
     {
-        // Given 2,560 CIFAR-10 training images: 20 batches of 128 are one epoch
-        using var data = new SampleSubset(trainPerClass: 256, testPerClass: 10);
-        string one = RunFolder("one"), two = RunFolder("two");
+        double difference = 0, norm = 0;
+        foreach (var (key, x) in a.Where(p => p.Value.is_floating_point() && !p.Key.Contains("running_", StringComparison.Ordinal)))
+        {
+            difference += (x - b[key]).square().sum().item<float>();
+            norm += x.square().sum().item<float>();
+        }
+        return Math.Sqrt(difference / norm);
+    }
 
-        // When ResNet-20 trains 20 SGD steps as 1 process × 128 and as 2 ranks × 64 with --sync-bn
-        AssertDone(CliRunner.Run(Train(data.Root, one, 20, 128)), "1 process");
-        var parallel = Mpirun.Run(2, Train(data.Root, two, 20, 128, "--sync-bn"));
-        AssertDone(parallel, "2 ranks");
+    [MpiFact]
+    public void Should_Train_Two_Ranks_Of_64_With_Sync_Bn_As_Closely_To_One_Process_Of_128_As_That_Process_Agrees_With_Itself()
+    {
+        // Given 260 CIFAR-10 training images (2 batches of 128 per epoch) and ResNet-20 trained 20 SGD steps at lr 0.002
+        // (at lr 0.1 float32 rounding grows chaotically: one process on 1 and on 2 threads then differs by 4% after 20 steps)
+        using var data = new SampleSubset(trainPerClass: 26, testPerClass: 1);
+        string one = RunFolder("one"), twoThreads = RunFolder("two-threads"), synced = RunFolder("synced"), local = RunFolder("local");
+        string[] Steps(string run, params string[] more) => Train(data.Root, run, 20, 128, ["--lr", "0.002", "--eval-every", "20", .. more]);
 
-        // Then rank 0 reported both ranks, rank 1 its shard, and the weights, BN statistics and momentum agree to 1e-5 of each tensor's scale
+        // When it trains as 1 process × 128 on 1 thread and on 2 threads, and as 2 ranks × 64 with and without --sync-bn
+        AssertDone(CliRunner.Run(Steps(one, "--threads", "1")), "1 process, 1 thread");
+        AssertDone(CliRunner.Run(Steps(twoThreads, "--threads", "2")), "1 process, 2 threads");
+        var parallel = Mpirun.Run(2, Steps(synced, "--sync-bn"));
+        AssertDone(parallel, "2 ranks with --sync-bn");
+        AssertDone(Mpirun.Run(2, Steps(local)), "2 ranks");
+
+        // Then rank 0 reported both ranks and rank 1 its shard
         Assert.Contains("data-parallel over 2 ranks of 64 images each with synchronised BN", parallel.Stdout);
         Assert.Contains("rank 1/2 (pid ", parallel.Stdout);
-        using var single = Checkpoint.Load(Path.Combine(one, TrainingRun.LatestFile));
-        using var ranks = Checkpoint.Load(Path.Combine(two, TrainingRun.LatestFile));
+        using var reference = Checkpoint.Load(Path.Combine(one, TrainingRun.LatestFile));
+        using var threads = Checkpoint.Load(Path.Combine(twoThreads, TrainingRun.LatestFile));
+        using var ranks = Checkpoint.Load(Path.Combine(synced, TrainingRun.LatestFile));
+        using var perRankBn = Checkpoint.Load(Path.Combine(local, TrainingRun.LatestFile));
         Assert.Equal(20, ranks.Progress.Iteration);
-        var (weights, weightKey) = RelativeDifference(single.ModelState, ranks.ModelState);
-        var (momentum, momentumKey) = RelativeDifference(single.Momentum, ranks.Momentum);
-        Assert.True(weights <= 1e-5, $"weights differ by {weights:G3} of their scale at {weightKey}");
-        Assert.True(momentum <= 1e-5, $"momentum differs by {momentum:G3} of its scale at {momentumKey}");
-        // and the steps trained: the weights moved from the seed's initialisation (this collection runs alone, so seeding is safe)
-        manual_seed(0);
-        using var initial = new ResNetSharp.Models.ResNet(ranks.Spec);
-        var moved = RelativeDifference(initial.state_dict(), ranks.ModelState).Worst;
-        Assert.True(moved > 1e-3, $"the weights barely moved ({moved:G3}): nothing was compared");
-        // and the metrics of both runs saw the same global batches (loss to 4 decimals, as logged)
-        var lossOne = File.ReadLines(Path.Combine(one, "metrics.csv")).Skip(1).Select(l => l.Split(',')[3]).ToArray();
-        var lossTwo = File.ReadLines(Path.Combine(two, "metrics.csv")).Skip(1).Select(l => l.Split(',')[3]).ToArray();
-        Assert.Equal(20, lossTwo.Length);
-        Assert.Equal(lossOne.Select(l => Math.Round(double.Parse(l, CultureInfo.InvariantCulture), 3)), lossTwo.Select(l => Math.Round(double.Parse(l, CultureInfo.InvariantCulture), 3)));
+        // and 2 ranks with synchronised BN are as close to 1 process as that process on 2 threads is (float32 sums in another order)
+        var floor = RelativeL2(reference.ModelState, threads.ModelState);
+        var syncedDifference = RelativeL2(reference.ModelState, ranks.ModelState);
+        var localDifference = RelativeL2(reference.ModelState, perRankBn.ModelState);
+        var figures = $"‖Δw‖/‖w‖: 1 vs 2 threads {floor:G3}, 2 ranks --sync-bn {syncedDifference:G3}, 2 ranks per-rank BN {localDifference:G3}";
+        Assert.True(syncedDifference <= 2 * floor, figures);
+        // and closer than 2 ranks that normalise their 64 images alone: the comparison can tell BN statistics apart
+        Assert.True(syncedDifference < localDifference / 2, figures);
+        // and both logged the loss of the same global batches, step by step
+        static double[] Losses(string run) => [.. File.ReadLines(Path.Combine(run, "metrics.csv")).Skip(1).Select(l => double.Parse(l.Split(',')[3], CultureInfo.InvariantCulture))];
+        var (expected, actual) = (Losses(one), Losses(synced));
+        Assert.Equal(20, actual.Length);
+        Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) < 2e-3, $"loss {p.First} vs {p.Second}"));
     }
 
     [MpiFact]
     public void Should_Resume_A_Stopped_Two_Rank_Run_On_One_And_On_Two_Ranks()
     {
-        // Given a 2-rank run of 16 steps of 64 (10 per epoch), and the same run stopped with SIGTERM to mpirun
+        // Given a 2-rank run of 16 steps of 64 (10 per epoch), and the same run stopped by SIGTERM to one rank (rank 1:
+        // the ranks agree on the step to stop at, and rank 0 writes the checkpoint)
         using var data = new SampleSubset(trainPerClass: 64, testPerClass: 5);
         string full = RunFolder("full"), stopped = RunFolder("stopped"), onOne = RunFolder("on-one");
         AssertDone(Mpirun.Run(2, Train(data.Root, full, 16, 64, "--sync-bn")), "uninterrupted");
         var job = Mpirun.Start(2, Train(data.Root, stopped, 16, 64, "--sync-bn"));
-        var before = ReadUntil(job, l => l.Contains("it       3 ", StringComparison.Ordinal));
-        using (var term = Process.Start("kill", ["-TERM", job.Id.ToString(CultureInfo.InvariantCulture)])) term.WaitForExit();
+        int? pid = null;
+        var before = ReadUntil(job, l =>
+        {
+            if (RankOnePid().Match(l) is { Success: true } m) pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return pid is not null && l.Contains("it       3 ", StringComparison.Ordinal);
+        });
+        using (var term = Process.Start("kill", ["-TERM", pid!.Value.ToString(CultureInfo.InvariantCulture)])) term.WaitForExit();
         var rest = Mpirun.Wait(job);
         var output = string.Join('\n', before) + "\n" + rest.Stdout;
         var at = InterruptedAt().Match(output);
