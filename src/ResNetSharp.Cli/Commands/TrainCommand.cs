@@ -84,10 +84,19 @@ static class TrainCommand
             var mpi = MpiLaunch.Current is null ? null : OpenMpi.Initialize();
             var followers = mpi is { Rank: > 0 };
             var position = new Position();
-            // mpirun stops every rank with SIGTERM when one fails: say where this one was
-            using var stopped = mpi is { Size: > 1 } ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Console.Error.WriteLine(
-                $"rank {mpi.Rank}: SIGTERM at iteration {position.Iteration} (mpirun sends it to every rank when one fails or the job is stopped); " +
-                (position.Checkpoint is { } c ? $"the last checkpoint is of iteration {c}" : "no checkpoint yet"))) : null;
+            // mpirun stops every rank with SIGTERM when one fails: say where this one was, and leave if a dead rank blocks it
+            using var stopped = mpi is { Size: > 1 } ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+            {
+                Console.Error.WriteLine($"rank {mpi.Rank}: SIGTERM at iteration {position.Iteration} (mpirun sends it to every rank when one fails or the job is stopped); " +
+                                        (position.Checkpoint is { } c ? $"the last checkpoint is of iteration {c}" : "no checkpoint yet"));
+                new Thread(() =>
+                {
+                    Thread.Sleep(StopGrace); // enough to finish a step and write a checkpoint; an all-reduce with a dead rank never returns
+                    Console.Error.WriteLine($"rank {mpi.Rank}: still running {StopGrace.TotalSeconds:0} s after SIGTERM (another rank is gone); exiting");
+                    Environment.Exit(ExitCodes.Terminated);
+                })
+                { IsBackground = true }.Start();
+            }) : null;
             TrainingResult Train(Func<ITrainingObserver, TrainingResult> train) =>
                 followers ? train(new Tracking(new FollowerObserver(mpi!), position)) : WithProgress(o => train(new Tracking(o, position)));
             TrainingResult result;
@@ -232,6 +241,9 @@ static class TrainCommand
             Console.WriteLine($"rank {mpi.Rank}/{mpi.Size} (pid {Environment.ProcessId} on {Environment.MachineName}): training {spec.Name} on {config.BatchSize / mpi.Size} images " +
                               $"of every batch of {config.BatchSize}, from iteration {progress.Iteration:N0}; rank 0 prints the progress and writes the run folder");
     }
+
+    /// <summary>How long a rank of an mpirun job may take to stop after SIGTERM before it leaves on its own.</summary>
+    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(45);
 
     /// <summary>Where a run is: the last iteration finished and the iteration of the last checkpoint (written with each test error).</summary>
     sealed class Position

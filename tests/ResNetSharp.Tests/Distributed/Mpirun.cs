@@ -37,7 +37,7 @@ static class Mpirun
         return Process.Start(start)!;
     }
 
-    /// <summary>Runs <paramref name="ranks"/> ranks to the end (5 minutes at most).</summary>
+    /// <summary>Runs <paramref name="ranks"/> ranks to the end (10 minutes at most).</summary>
     public static CliRunner.Result Run(int ranks, params string[] args) => Wait(Start(ranks, args));
 
     /// <summary>Waits for a started job and collects its output.</summary>
@@ -47,10 +47,10 @@ static class Mpirun
         {
             var stdout = process.StandardOutput.ReadToEndAsync();
             var stderr = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+            if (!process.WaitForExit(TimeSpan.FromMinutes(10)))
             {
                 process.Kill(entireProcessTree: true);
-                throw new TimeoutException("mpirun did not finish in 5 minutes.");
+                throw new TimeoutException("mpirun did not finish in 10 minutes.");
             }
             return new CliRunner.Result(process.ExitCode, stdout.Result, stderr.Result);
         }
