@@ -326,7 +326,8 @@ public static class TrainingRun
         var interrupted = false;
         var stopAgreed = false;
         // a run interrupted during an evaluation evaluates first on resume, so its rows read as if it never stopped
-        if (resume is not null && progress.Iteration > 0 && IsEvaluationPoint(progress.Iteration) && rows.LastOrDefault()?.Iteration != progress.Iteration)
+        // rank 0 alone has the rows, so it decides for all
+        if (comm.Any(root && resume is not null && progress.Iteration > 0 && IsEvaluationPoint(progress.Iteration) && rows.LastOrDefault()?.Iteration != progress.Iteration))
             interrupted = !Evaluate();
 
         while (progress.Iteration < config.Iterations && !interrupted)

@@ -178,7 +178,8 @@ public sealed partial class DataParallelTrainingTests
         // Given a long 2-rank run that has written a checkpoint (evaluation every 2 steps)
         using var data = new SampleSubset(trainPerClass: 13, testPerClass: 1);
         var run = RunFolder("killed");
-        var job = Mpirun.Start(2, Train(data.Root, run, 10_000, 32, "--eval-every", "2"));
+        // mpirun's own flags: its default 1 s between SIGTERM and SIGKILL (the other tests give ranks 60 s to write on SIGTERM)
+        var job = Mpirun.StartRaw([.. Mpirun.Flags[..^2], "-np", "2", .. Mpirun.Command(Train(data.Root, run, 10_000, 32, "--eval-every", "2"))]);
         int? pid = null;
         var lines = ReadUntil(job, l =>
         {
