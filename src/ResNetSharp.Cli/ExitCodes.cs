@@ -1,4 +1,5 @@
 using ResNetSharp.Data;
+using ResNetSharp.Distributed;
 using ResNetSharp.Evaluation;
 using ResNetSharp.Runtime;
 using ResNetSharp.Training;
@@ -39,6 +40,7 @@ static class ExitCodes
         NonFiniteLossException or NonFiniteOutputException => (Diverged, e.Message),
         DiskFullException => (EnvironmentError, e.Message),
         RunFolderLockedException => (UserError, e.Message),
+        MpiUnavailableException or RankMismatchException => (UserError, e.Message),
         ArgumentException a => (UserError, WithoutParameterName(a)),
         FileNotFoundException or DirectoryNotFoundException or InvalidDataException or ImageFolderException or TorchRuntimeException => (UserError, e.Message),
         UnauthorizedAccessException => (EnvironmentError, $"{e.Message} Check the permissions of that path."),

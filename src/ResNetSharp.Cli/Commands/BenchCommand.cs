@@ -16,7 +16,7 @@ static class BenchCommand
         var repeat = new Option<int>("--repeat") { Description = "Measure each figure N times; min and median are shown.", DefaultValueFactory = _ => 3 };
         var only = new Option<string[]>("--only")
         {
-            Description = "Only these parts: training, inference, data, memory, peak (repeatable or comma-separated).",
+            Description = "Only these parts: training, inference, data, memory, peak (repeatable or comma-separated); or scaling (1 process vs 2 MPI ranks, alone).",
             AllowMultipleArgumentsPerToken = true,
         };
         var networks = new Option<string?>("--networks") { Description = "Only these networks in training and inference (comma-separated: resnet20, resnet56, resnet18, resnet50)." };
@@ -27,8 +27,9 @@ static class BenchCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var sections = Sections(parse.GetValue(only) ?? []);
             var json = parse.GetValue(CommonOptions.Json);
+            if (ScalingBench.Requested(parse.GetValue(only) ?? [])) return ScalingBench.Run(json); // spawns mpirun: asked for alone
+            var sections = Sections(parse.GetValue(only) ?? []);
             var options = new BenchmarkOptions
             {
                 Repeat = parse.GetValue(repeat),
@@ -69,7 +70,7 @@ static class BenchCommand
         foreach (var p in parts)
         {
             if (!Enum.TryParse<BenchmarkSections>(p, ignoreCase: true, out var s) || s is BenchmarkSections.None or BenchmarkSections.All)
-                throw new ArgumentException($"Unknown benchmark part '{p}'. Choose from training, inference, data, memory, peak.");
+                throw new ArgumentException($"Unknown benchmark part '{p}'. Choose from training, inference, data, memory, peak, or scaling alone.");
             result |= s;
         }
         return result;

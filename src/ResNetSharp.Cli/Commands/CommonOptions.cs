@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ResNetSharp.Distributed;
 using ResNetSharp.Runtime;
 using Spectre.Console;
 
@@ -49,7 +50,8 @@ static class CommonOptions
         {
             if (parse.GetValue(Threads) is < 1 and var t)
                 throw new ArgumentException($"--threads must be at least 1 (got {t}); leave it out for one thread per physical core.");
-            TorchRuntime.EnsureLoaded(new RuntimeOptions { Threads = parse.GetValue(Threads) });
+            // ranks started by mpirun on one machine share its cores
+            TorchRuntime.EnsureLoaded(new RuntimeOptions { Threads = parse.GetValue(Threads) ?? MpiLaunch.Current?.ThreadsPerRank(Environment.ProcessorCount) });
             return body();
         }
         catch (Exception e)
@@ -64,7 +66,8 @@ static class CommonOptions
         var (code, message) = ExitCodes.For(e);
         AnsiConsole.Console.Profile.Out.Writer.Flush();
         Console.Out.Flush();
-        Console.Error.WriteLine($"error: {message.ReplaceLineEndings(" ")}");
+        var rank = MpiLaunch.Current is { Size: > 1 } launch ? $"rank {launch.Rank}: " : ""; // which process of an mpirun job failed
+        Console.Error.WriteLine($"error: {rank}{message.ReplaceLineEndings(" ")}");
         if (verbose) Console.Error.WriteLine(e);
         return code;
     }

@@ -1,6 +1,8 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ResNetSharp.Distributed;
 using ResNetSharp.Models;
 using ResNetSharp.Training;
 using Spectre.Console;
@@ -63,6 +65,7 @@ static class TrainCommand
             Field<int>("--freeze-stages", "freezeStages", "Fine-tune: keep the stem and the first K stages fixed."),
             Field<bool>("--freeze-bn", "freezeNorm", "Fine-tune: keep BN statistics fixed (as the paper does for detection)."),
             Field<int>("--classes", "classes", "Classifier outputs (default: the data's classes)."),
+            Field<bool>("--sync-bn", "syncBatchNorm", "Under mpirun: BN uses the statistics of the whole global batch (all ranks), so N ranks × b train as 1 × N·b."),
         ];
         var progressive = new Option<string?>("--progressive")
         {
@@ -79,18 +82,45 @@ static class TrainCommand
         {
             using var signals = Signals.Register(); // Ctrl-C or SIGTERM: finish the step, write a checkpoint, exit 130 or 143
             var cancel = Signals.Token;
+            // under mpirun every rank runs this command; they train one model data-parallel (README, "Training on several processes or machines")
+            var mpi = MpiLaunch.Current is null ? null : OpenMpi.Initialize();
+            var followers = mpi is { Rank: > 0 };
+            var position = new Position();
+            // mpirun stops every rank with SIGTERM when one fails: say where this one was, and leave if a dead rank blocks it
+            using var stopped = mpi is { Size: > 1 } ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
+            {
+                Console.Error.WriteLine($"rank {mpi.Rank}: SIGTERM at iteration {position.Iteration} (mpirun sends it to every rank when one fails or the job is stopped); " +
+                                        (position.Checkpoint is { } c ? $"the last checkpoint is of iteration {c}" : "no checkpoint yet"));
+                new Thread(() =>
+                {
+                    Thread.Sleep(StopGrace); // enough to finish a step and write a checkpoint; an all-reduce with a dead rank never returns
+                    Console.Error.WriteLine($"rank {mpi.Rank}: still running {StopGrace.TotalSeconds:0} s after SIGTERM (another rank is gone); exiting");
+                    Environment.Exit(ExitCodes.Terminated);
+                })
+                { IsBackground = true }.Start();
+            }) : null;
+            TrainingResult Train(Func<ITrainingObserver, TrainingResult> train) =>
+                followers ? train(new Tracking(new FollowerObserver(mpi!), position)) : WithProgress(o => train(new Tracking(o, position)));
             TrainingResult result;
             if (parse.GetValue(resume) is { } runDir)
             {
                 Precision? switchTo = parse.GetResult(precision) is { Implicit: false } ? parse.GetValue(precision) : null;
-                result = WithProgress(o => TrainingRun.Resume(runDir, o, cancel, switchTo));
+                result = Train(o => TrainingRun.Resume(runDir, o, cancel, switchTo, mpi));
             }
             else
             {
                 var config = Resolve(parse, fieldOptions, parse.GetValue(recipe)!, parse.GetValue(configFile), parse.GetValue(budget), parse.GetValue(epochs),
                     parse.GetValue(milestones), parse.GetResult(noDecay) is { Implicit: false } ? !parse.GetValue(noDecay) : null, parse.GetValue(progressive));
+                if (config.SyncBatchNorm && mpi is not { Size: > 1 }) Console.WriteLine("note: --sync-bn has no effect on one process (it is for runs under mpirun)");
+                // a name from the clock would differ between ranks (and hosts): rank 0 chooses it
                 var dir = parse.GetValue(output) ?? Path.Combine("runs", $"{config.Model}-{DateTime.Now:yyyyMMdd-HHmmss}");
-                result = WithProgress(o => TrainingRun.Run(config, dir, o, cancel));
+                result = Train(o => TrainingRun.Run(config, dir, o, cancel, mpi));
+            }
+            mpi?.Shutdown();
+            if (followers)
+            {
+                Console.WriteLine($"rank {mpi!.Rank}: {(result.Interrupted ? "interrupted" : "done")}");
+                return result.Interrupted ? Signals.ExitCode ?? ExitCodes.Interrupted : ExitCodes.Done;
             }
             var last = result.Metrics.LastOrDefault();
             AnsiConsole.MarkupLine(result.Interrupted
@@ -159,11 +189,17 @@ static class TrainCommand
         return result!;
     }
 
+    /// <summary>The ranks of an mpirun job, as rank 0's start line reports them (empty on one process).</summary>
+    static string RanksNote(TrainingConfig config) => MpiLaunch.Current is { Size: > 1 } launch
+        ? $", data-parallel over {launch.Size} ranks of {config.BatchSize / launch.Size} images each{(config.SyncBatchNorm ? " with synchronised BN" : "")}; " +
+          $"img/s counts all ranks; rank 0 is pid {Environment.ProcessId} on {Environment.MachineName}"
+        : "";
+
     /// <summary>Plain lines for logs and pipes.</summary>
     internal sealed class LineObserver : ITrainingObserver
     {
         public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription) =>
-            Console.WriteLine($"training {spec.Name} ({config.Recipe}) on {dataDescription}: {config.Iterations:N0} iterations of {config.BatchSize}, from iteration {progress.Iteration:N0}");
+            Console.WriteLine($"training {spec.Name} ({config.Recipe}) on {dataDescription}: {config.Iterations:N0} iterations of {config.BatchSize}, from iteration {progress.Iteration:N0}{RanksNote(config)}");
 
         public void Logged(MetricsRow r) => Console.WriteLine(Format(r));
 
@@ -178,7 +214,7 @@ static class TrainCommand
 
         public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription)
         {
-            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(spec.Name)}[/] ({config.Recipe}) on {Markup.Escape(dataDescription)}");
+            AnsiConsole.MarkupLine($"training [bold]{Markup.Escape(spec.Name)}[/] ({config.Recipe}) on {Markup.Escape(dataDescription)}{Markup.Escape(RanksNote(config))}");
             task = ctx.AddTask(spec.Name, maxValue: config.Iterations);
             task.Value = progress.Iteration;
         }
@@ -199,6 +235,47 @@ static class TrainCommand
         }
 
         public void Note(string message) => AnsiConsole.MarkupLine($"[yellow]note[/]: {Markup.Escape(message)}");
+    }
+
+    /// <summary>A rank other than 0: one line when it starts (rank 0 prints the progress of all), its errors, one line at the end.</summary>
+    sealed class FollowerObserver(OpenMpi mpi) : ITrainingObserver
+    {
+        public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription) =>
+            Console.WriteLine($"rank {mpi.Rank}/{mpi.Size} (pid {Environment.ProcessId} on {Environment.MachineName}): training {spec.Name} on {config.BatchSize / mpi.Size} images " +
+                              $"of every batch of {config.BatchSize}, from iteration {progress.Iteration:N0}; rank 0 prints the progress and writes the run folder");
+    }
+
+    /// <summary>How long a rank of an mpirun job may take to stop after SIGTERM before it leaves on its own.</summary>
+    static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(45);
+
+    /// <summary>Where a run is: the last iteration finished and the iteration of the last checkpoint (written with each test error).</summary>
+    sealed class Position
+    {
+        public long Iteration;
+        public long? Checkpoint;
+    }
+
+    sealed class Tracking(ITrainingObserver inner, Position position) : ITrainingObserver
+    {
+        public void Started(TrainingConfig config, NetworkSpec spec, TrainingProgress progress, string dataDescription)
+        {
+            (position.Iteration, position.Checkpoint) = (progress.Iteration, progress.Iteration > 0 ? progress.Iteration : null);
+            inner.Started(config, spec, progress, dataDescription);
+        }
+
+        public void Stepped(long iteration, double loss, double learningRate)
+        {
+            position.Iteration = iteration + 1;
+            inner.Stepped(iteration, loss, learningRate);
+        }
+
+        public void Logged(MetricsRow row)
+        {
+            if (row.TestError is not null) position.Checkpoint = row.Iteration;
+            inner.Logged(row);
+        }
+
+        public void Note(string message) => inner.Note(message);
     }
 
     static string Format(MetricsRow r) =>

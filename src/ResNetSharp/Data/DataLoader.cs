@@ -43,6 +43,15 @@ public sealed record DataLoaderOptions
 
     /// <summary>Scaling and mean subtraction applied to each batch.</summary>
     public Normalization Normalization { get; init; } = Normalization.None;
+
+    /// <summary>
+    /// Data-parallel shards: every global batch of <see cref="BatchSize"/> samples (the same as one process's) is cut
+    /// into this many equal consecutive slices, and this loader yields slice <see cref="Rank"/>. 1 = the whole batch.
+    /// </summary>
+    public int Ranks { get; init; } = 1;
+
+    /// <summary>Which slice of each global batch this loader yields (0 … <see cref="Ranks"/> − 1).</summary>
+    public int Rank { get; init; }
 }
 
 /// <summary>
@@ -98,6 +107,10 @@ public sealed class DataLoader
         if (Options.BatchSize < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.BatchSize, "BatchSize must be at least 1.");
         if (Options.Workers < 0) throw new ArgumentOutOfRangeException(nameof(options), Options.Workers, "Workers must be 0 (inline) or more.");
         if (Options.Prefetch < 1) throw new ArgumentOutOfRangeException(nameof(options), Options.Prefetch, "Prefetch must be at least 1.");
+        if (Options.Ranks < 1 || Options.Rank < 0 || Options.Rank >= Options.Ranks)
+            throw new ArgumentOutOfRangeException(nameof(options), Options.Rank, $"Rank must be in [0, {Options.Ranks}) and Ranks at least 1.");
+        if (Options.BatchSize % Options.Ranks != 0)
+            throw new ArgumentException($"A batch of {Options.BatchSize} does not split into {Options.Ranks} equal shards; use a batch size divisible by the number of ranks.", nameof(options));
         if (data.Count == 0) throw new ArgumentException("The data set is empty.", nameof(data));
         if (Options.DropLast && data.Count < Options.BatchSize)
             throw new ArgumentException($"With DropLast, {data.Count} samples make no batch of {Options.BatchSize}; lower the batch size.", nameof(options));
@@ -213,8 +226,11 @@ public sealed class DataLoader
     Batch Build(int epoch, int batchIndex, int[] order)
     {
         var start = batchIndex * Options.BatchSize;
-        var n = Math.Min(Options.BatchSize, Count - start);
-        var indices = order.AsSpan(start, n).ToArray();
+        var global = Math.Min(Options.BatchSize, Count - start);
+        // this rank's consecutive slice of the global batch (all of it on one process)
+        int from = global * Options.Rank / Options.Ranks, to = global * (Options.Rank + 1) / Options.Ranks;
+        var n = to - from;
+        var indices = order.AsSpan(start + from, n).ToArray();
         int views = transform.Views, viewBytes = transform.Height * transform.Width * 3;
         var pixels = new byte[n * views * viewBytes];
         var offsets = new float[n * views * 3];

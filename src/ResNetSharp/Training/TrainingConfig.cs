@@ -151,6 +151,13 @@ public sealed record TrainingConfig
     /// <summary>On a NaN or infinite loss skip the step instead of stopping.</summary>
     public bool SkipNonFinite { get; init; }
 
+    /// <summary>
+    /// Data-parallel runs (mpirun): BN layers normalise with the statistics of the whole global batch, all-reduced
+    /// over the ranks, so N ranks × b images train as 1 process × N·b. Off (the default), each rank normalises its
+    /// own b images, as PyTorch's DistributedDataParallel does. No effect on one process.
+    /// </summary>
+    public bool SyncBatchNorm { get; init; }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field that makes no sense.</summary>
     public TrainingConfig Validate()
     {

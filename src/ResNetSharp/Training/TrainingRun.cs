@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using ResNetSharp.Data;
+using ResNetSharp.Distributed;
 using ResNetSharp.Evaluation;
 using ResNetSharp.Models;
 using ResNetSharp.Runtime;
@@ -42,10 +43,15 @@ public static class TrainingRun
     /// <summary>
     /// Starts a new run in <paramref name="runDirectory"/> (which must not hold a run already). The folder is locked
     /// while the run trains (<see cref="RunLock"/>); a run that fails before its first checkpoint leaves no folder behind.
+    /// With <paramref name="ranks"/> of several processes (mpirun) every rank calls this with the same arguments and
+    /// trains its shard of each batch (data-parallel); rank 0 alone writes the run folder.
     /// </summary>
-    public static TrainingResult Run(TrainingConfig config, string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default)
+    public static TrainingResult Run(TrainingConfig config, string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default,
+        ICommunicator? ranks = null)
     {
         config.Validate();
+        var comm = ranks ?? SingleProcess.Instance;
+        if (comm.Rank != 0) return Train(config, runDirectory, null, observer, cancel, comm);
         var created = !Directory.Exists(runDirectory);
         using var runLock = RunLock.Acquire(runDirectory);
         var latest = Path.Combine(runDirectory, RunFolder.LatestFile);
@@ -54,7 +60,7 @@ public static class TrainingRun
         try
         {
             WriteConfig(runDirectory, config);
-            return Train(config, runDirectory, null, observer, cancel);
+            return Train(config, runDirectory, null, observer, cancel, comm);
         }
         catch when (!File.Exists(latest))
         {
@@ -70,23 +76,44 @@ public static class TrainingRun
 
     /// <summary>
     /// Continues the run in <paramref name="runDirectory"/> from its latest checkpoint, bit-identically on CPU in the same
-    /// precision; <paramref name="precision"/> switches it (checkpoints are fp32 whatever the run computed in).
+    /// precision; <paramref name="precision"/> switches it (checkpoints are fp32 whatever the run computed in). With
+    /// <paramref name="ranks"/>, rank 0 reads the checkpoint and sends it to the others; a checkpoint of any number
+    /// of ranks resumes on any number that divides its batch.
     /// </summary>
-    public static TrainingResult Resume(string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default, Precision? precision = null)
+    public static TrainingResult Resume(string runDirectory, ITrainingObserver? observer = null, CancellationToken cancel = default, Precision? precision = null,
+        ICommunicator? ranks = null)
     {
+        var comm = ranks ?? SingleProcess.Instance;
+        if (comm.Rank != 0)
+        {
+            var temporary = Path.Combine(Path.GetTempPath(), $"resnetsharp-resume-{Environment.ProcessId}.ckpt");
+            File.WriteAllBytes(temporary, comm.BroadcastBytes(null));
+            try
+            {
+                var received = Checkpoint.Load(temporary);
+                var receivedConfig = precision is { } rp ? received.Config with { Precision = rp } : received.Config;
+                return Train(receivedConfig, runDirectory, received, observer, cancel, comm);
+            }
+            finally
+            {
+                File.Delete(temporary);
+            }
+        }
         var latest = Path.Combine(runDirectory, RunFolder.LatestFile);
         if (!File.Exists(latest)) throw new FileNotFoundException($"'{runDirectory}' has no {RunFolder.LatestFile} to resume from. Start it with 'resnet train --out {runDirectory}'.", latest);
         using var runLock = RunLock.Acquire(runDirectory);
+        if (comm.Size > 1) comm.BroadcastBytes(File.ReadAllBytes(latest));
         var checkpoint = Checkpoint.Load(latest);
         var config = precision is { } p ? checkpoint.Config with { Precision = p } : checkpoint.Config;
-        return Train(config, runDirectory, checkpoint, observer, cancel);
+        return Train(config, runDirectory, checkpoint, observer, cancel, comm);
     }
 
-    static TrainingResult Train(TrainingConfig config, string runDirectory, Checkpoint? resume, ITrainingObserver? observer, CancellationToken cancel)
+    static TrainingResult Train(TrainingConfig config, string runDirectory, Checkpoint? resume, ITrainingObserver? observer, CancellationToken cancel, ICommunicator comm)
     {
         observer ??= new NullObserver();
+        var root = comm.Rank == 0; // rank 0 alone writes the run folder
         // the folder is locked, so any temporary file in it is left over from a killed write
-        if (AtomicFile.RemoveStale(runDirectory) is { Count: > 0 } stale)
+        if (root && AtomicFile.RemoveStale(runDirectory) is { Count: > 0 } stale)
             observer.Note($"removed {stale.Count} temporary file(s) left by an interrupted write: {string.Join(", ", stale)}");
         TorchRuntime.EnsureLoaded();
         var device = Devices.Parse(config.Device);
@@ -98,8 +125,14 @@ public static class TrainingRun
         {
             // The sample stands in for CIFAR-10 on an offline machine: a few minutes, not the paper's schedule.
             config = config.Scaled(SampleIterations / (double)config.Iterations);
-            WriteConfig(runDirectory, config);
+            if (root) WriteConfig(runDirectory, config);
             observer.Note($"on the embedded sample the schedule is scaled down to {config.Iterations} iterations (milestones {string.Join(", ", config.Milestones)})");
+        }
+        if (comm.Size > 1)
+        {
+            if (config.BatchSize % comm.Size != 0)
+                throw new ArgumentException($"The batch of {config.BatchSize} (the global batch, split over the ranks) does not divide among {comm.Size} ranks; use a multiple of {comm.Size}.");
+            RunFingerprint.Verify(comm, RunFingerprint.Of(config, data)); // before any other collective: all ranks must build the same thing
         }
         var spec = resume?.Spec ?? ModelZoo.Get(config.Model) with { Classes = config.Classes ?? data.ClassNames.Count, ZeroInitLast = config.ZeroInitLast };
         if (spec.Classes < data.ClassNames.Count)
@@ -128,8 +161,13 @@ public static class TrainingRun
         model.Precision = precision.Precision;
         if (config.Precision != Precision.Fp32) observer.Note($"precision: {precision}");
         var format = channelsLast ? MemoryFormat.ChannelsLast : MemoryFormat.Contiguous;
+        using var parallel = comm.Size > 1 ? new DataParallel(model, comm) : null;
+        parallel?.BroadcastState(model);
+        using var syncNorm = comm.Size > 1 && config.SyncBatchNorm ? SyncBatchNorm.Attach(model, comm) : null;
         var train = new DataLoader(data.Train, data.TrainTransform, new DataLoaderOptions
         {
+            Ranks = comm.Size,
+            Rank = comm.Rank,
             BatchSize = config.BatchSize,
             Shuffle = true,
             DropLast = true,
@@ -138,7 +176,9 @@ public static class TrainingRun
             Normalization = data.Normalization,
             MemoryFormat = format,
         });
-        var test = new DataLoader(data.Test, data.TestTransform, new DataLoaderOptions
+        // each rank evaluates every Size-th test image; the error counts are summed
+        var testShard = comm.Size == 1 ? data.Test : new Subset(data.Test, [.. Enumerable.Range(0, data.Test.Count).Where(i => i % comm.Size == comm.Rank)]);
+        var test = new DataLoader(testShard, data.TestTransform, new DataLoaderOptions
         {
             BatchSize = Math.Max(config.BatchSize, 256),
             Shuffle = false,
@@ -149,7 +189,7 @@ public static class TrainingRun
 
         cancel.ThrowIfCancellationRequested();
         data = data.WithDecodedCounts(); // the header counts the images trained on, not the files listed
-        if (data.SkippedTrainImages() is { Count: > 0 } skippedImages)
+        if (root && data.SkippedTrainImages() is { Count: > 0 } skippedImages)
         {
             var list = Path.Combine(runDirectory, RunFolder.SkippedFile);
             AtomicFile.WriteAllText(list, string.Concat(skippedImages.Select(f => $"{f.Path}\t{f.Reason.ReplaceLineEndings(" ")}\n")));
@@ -161,7 +201,7 @@ public static class TrainingRun
         if (resume is null && config.Epochs is { } epochs)
         {
             config = config.WithIterations((int)Math.Round(epochs * train.BatchesPerEpoch)) with { Epochs = null };
-            WriteConfig(runDirectory, config);
+            if (root) WriteConfig(runDirectory, config);
         }
 
         using var sgd = new Sgd(model.named_parameters(), config.LearningRate, config.Momentum, config.WeightDecay, config.Nesterov, config.DecayNormAndBias);
@@ -180,13 +220,13 @@ public static class TrainingRun
 
         var latest = Path.Combine(runDirectory, RunFolder.LatestFile);
         var best = Path.Combine(runDirectory, RunFolder.BestFile);
-        if (resume is not null && !File.Exists(best) && progress.BestError is { } bestError && progress.LastError == bestError)
+        if (root && resume is not null && !File.Exists(best) && progress.BestError is { } bestError && progress.LastError == bestError)
         {
             AtomicFile.Copy(latest, best); // a crash during the best copy lost it; the latest is that best
             observer.Note($"restored {RunFolder.BestFile} from {RunFolder.LatestFile} (its copy was interrupted)");
         }
-        var log = new MetricsLog(runDirectory, progress.Iteration); // rows logged after the checkpoint (a crash) are dropped
-        var rows = new List<MetricsRow>(log.Existing);
+        var log = root ? new MetricsLog(runDirectory, progress.Iteration) : null; // rows logged after the checkpoint (a crash) are dropped
+        var rows = new List<MetricsRow>(log?.Existing ?? []);
         var plots = new TrainingPlots(runDirectory, spec.Name, observer.Note);
         observer.Started(config, spec, progress, data.Description);
 
@@ -203,7 +243,7 @@ public static class TrainingRun
         void Save(string path)
         {
             progress = progress with { Window = new MetricsWindow(lossSum, errorSum, steps, seen, lastTrainError) };
-            Checkpoint.Save(path, model, sgd, config, data.ClassNames, data.Normalization, progress);
+            if (root) Checkpoint.Save(path, model, sgd, config, data.ClassNames, data.Normalization, progress);
             savedAt = progress.Iteration;
         }
 
@@ -224,6 +264,7 @@ public static class TrainingRun
 
         bool Evaluate()
         {
+            parallel?.BroadcastBuffers(); // rank 0's BN statistics: the ones its checkpoint holds
             // A step can overflow weights or BN statistics while its loss was still finite: never checkpoint those.
             using (no_grad())
             {
@@ -235,7 +276,8 @@ public static class TrainingRun
             EvaluationResult result;
             try
             {
-                result = Evaluator.Evaluate(model, test, cancel: cancel);
+                // ranks never stop mid-evaluation alone: a signal is acted on, by all, after it
+                result = Evaluator.Evaluate(model, test, cancel: comm.Size == 1 ? cancel : default);
             }
             catch (OperationCanceledException)
             {
@@ -250,22 +292,29 @@ public static class TrainingRun
                     $"{LastGood()} Lower the learning rate or add warm-up (--warmup).");
             }
             TrainMode();
-            var improved = progress.BestError is not { } b || result.Top1Error < b;
-            if (schedule.ObserveValidationError(result.Top1Error)) observer.Note($"validation error plateaued: learning rate divided by {1 / config.Gamma:0.#}");
+            var top1 = result.Top1Error;
+            if (comm.Size > 1)
+            {
+                Span<double> counts = [Math.Round(result.Top1Error * result.Samples), result.Samples];
+                comm.AllReduceSum(counts);
+                top1 = counts[0] / counts[1];
+            }
+            var improved = progress.BestError is not { } b || top1 < b;
+            if (schedule.ObserveValidationError(top1)) observer.Note($"validation error plateaued: learning rate divided by {1 / config.Gamma:0.#}");
             progress = progress with
             {
-                LastError = result.Top1Error,
-                BestError = improved ? result.Top1Error : progress.BestError,
+                LastError = top1,
+                BestError = improved ? top1 : progress.BestError,
                 Schedule = schedule.State,
                 Seconds = baseSeconds + clock.Elapsed.TotalSeconds,
             };
-            var row = Row(result.Top1Error);
+            var row = Row(top1);
             rows.Add(row);
-            log.Append(row);
+            log?.Append(row);
             observer.Logged(row);
             Save(latest);
-            if (improved) AtomicFile.Copy(latest, best);
-            plots.TryWrite(rows);
+            if (root && improved) AtomicFile.Copy(latest, best);
+            if (root) plots.TryWrite(rows);
             return true;
         }
 
@@ -273,8 +322,10 @@ public static class TrainingRun
             iteration >= config.Iterations || (config.EvalEvery > 0 ? iteration % config.EvalEvery == 0 : iteration % train.BatchesPerEpoch == 0);
 
         var interrupted = false;
+        var stopAgreed = false;
         // a run interrupted during an evaluation evaluates first on resume, so its rows read as if it never stopped
-        if (resume is not null && progress.Iteration > 0 && IsEvaluationPoint(progress.Iteration) && rows.LastOrDefault()?.Iteration != progress.Iteration)
+        // rank 0 alone has the rows, so it decides for all
+        if (comm.Any(root && resume is not null && progress.Iteration > 0 && IsEvaluationPoint(progress.Iteration) && rows.LastOrDefault()?.Iteration != progress.Iteration))
             interrupted = !Evaluate();
 
         while (progress.Iteration < config.Iterations && !interrupted)
@@ -289,7 +340,10 @@ public static class TrainingRun
                     sgd.LearningRate = lr;
                     var images = ProgressiveResize.Apply(batch.Images.to(device), ProgressiveResize.SideAt(config.ProgressiveResize, iteration, config.Iterations),
                         format, config.ProgressiveMode, config.Seed, iteration);
-                    var (lossValue, error) = Step(model, sgd, images, batch.Labels.to(device), config.LabelSmoothing);
+                    parallel?.BroadcastBuffers();
+                    double lossValue, error;
+                    if (parallel is null) (lossValue, error) = Step(model, sgd, images, batch.Labels.to(device), config.LabelSmoothing);
+                    else (lossValue, error, stopAgreed) = Step(model, sgd, images, batch.Labels.to(device), config.LabelSmoothing, parallel, comm, cancel.IsCancellationRequested);
                     if (!double.IsFinite(lossValue))
                     {
                         if (!config.SkipNonFinite)
@@ -306,7 +360,7 @@ public static class TrainingRun
                         errorSum += error;
                         steps++;
                     }
-                    seen += batch.Count;
+                    seen += batch.Count * comm.Size;
                     progress = progress with { Iteration = iteration + 1, Schedule = schedule.State };
                     observer.Stepped(iteration, lossValue, lr);
                 }
@@ -316,27 +370,29 @@ public static class TrainingRun
                 if (IsEvaluationPoint(progress.Iteration))
                 {
                     completed = Evaluate();
+                    if (comm.Size > 1) stopAgreed |= comm.Any(cancel.IsCancellationRequested);
                 }
                 else if (progress.Iteration % config.LogEvery == 0)
                 {
                     var row = Row(null);
                     rows.Add(row);
-                    log.Append(row);
+                    log?.Append(row);
                     observer.Logged(row);
                 }
                 TestHooks.Reached($"iteration:{progress.Iteration}");
                 if (done && completed) break;
-                if (cancel.IsCancellationRequested || !completed)
+                // several ranks stop together, at the step where one of them was asked to
+                if ((comm.Size == 1 ? cancel.IsCancellationRequested : stopAgreed) || !completed)
                 {
                     progress = progress with { Seconds = baseSeconds + clock.Elapsed.TotalSeconds };
                     Save(latest);
-                    observer.Note($"interrupted at iteration {progress.Iteration}: checkpoint written to {latest}; continue with --resume {runDirectory}");
+                    if (root) observer.Note($"interrupted at iteration {progress.Iteration}: checkpoint written to {latest}; continue with --resume {runDirectory}");
                     interrupted = true;
                     break;
                 }
             }
         }
-        plots.TryWrite(rows);
+        if (root) plots.TryWrite(rows);
         return new TrainingResult(runDirectory, rows, progress.LastError, rows.LastOrDefault(r => !double.IsNaN(r.TrainError))?.TrainError ?? double.NaN,
             latest, File.Exists(best) ? best : null, interrupted)
         { BestTestError = progress.BestError };
@@ -360,6 +416,28 @@ public static class TrainingRun
         loss.backward();
         sgd.Step();
         return (value, logits.argmax(1).ne(labels).sum().item<long>() / (double)labels.shape[0]);
+    }
+
+    /// <summary>
+    /// One data-parallel SGD step: forward on this rank's shard, then the ranks agree on the loss (all finite, or all
+    /// skip), the error and whether to stop; backward, gradients averaged over the ranks, update. Returns the mean loss
+    /// and the error of the global batch.
+    /// </summary>
+    internal static (double Loss, double Error, bool Stop) Step(ResNet model, Sgd sgd, Tensor images, Tensor labels, double labelSmoothing,
+        DataParallel parallel, ICommunicator comm, bool stopRequested)
+    {
+        using var scope = NewDisposeScope();
+        var logits = model.call(images);
+        var loss = nn.functional.cross_entropy(logits, labels, label_smoothing: labelSmoothing);
+        Span<double> shared = [loss.item<float>(), logits.argmax(1).ne(labels).sum().item<long>(), labels.shape[0], stopRequested ? 1 : 0];
+        comm.AllReduceSum(shared);
+        var (value, stop) = (shared[0] / comm.Size, shared[3] > 0);
+        sgd.ZeroGrad();
+        if (!double.IsFinite(value)) return (value, double.NaN, stop); // one rank's NaN makes the sum NaN: every rank skips
+        loss.backward();
+        parallel.AverageGradients();
+        sgd.Step();
+        return (value, shared[1] / shared[2], stop);
     }
 
     sealed class NullObserver : ITrainingObserver;

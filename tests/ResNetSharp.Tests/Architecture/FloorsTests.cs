@@ -13,7 +13,7 @@ public sealed class FloorsTests
 {
     /// <summary>The floors from the bottom up, as docs/ARCHITECTURE.md lists them.</summary>
     public static readonly string[] Floors =
-        ["Runtime", "Models", "Data", "Analysis", "Evaluation", "Reporting", "Inference", "Interop", "Training", "Reproduce", "Pretrained", "Benchmarks"];
+        ["Runtime", "Models", "Distributed", "Data", "Analysis", "Evaluation", "Reporting", "Inference", "Interop", "Training", "Reproduce", "Pretrained", "Benchmarks"];
 
     static readonly Assembly Library = typeof(ResNet).Assembly;
 
