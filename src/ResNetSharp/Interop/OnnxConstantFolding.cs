@@ -234,13 +234,13 @@ static class OnnxConstantFolding
     {
         if (t.DataLocation == TensorProto.Types.DataLocation.External) return null;
         var shape = t.Dims.ToArray();
-        long[] values = t.DataType switch
+        long[]? values = t.DataType switch
         {
             (int)TensorProto.Types.DataType.Int64 => t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, long>(t.RawData.Span).ToArray() : t.Int64Data.ToArray(),
             (int)TensorProto.Types.DataType.Int32 => (t.RawData.Length > 0 ? MemoryMarshal.Cast<byte, int>(t.RawData.Span).ToArray() : t.Int32Data.ToArray()).Select(v => (long)v).ToArray(),
-            _ => [],
+            _ => null, // not an integer tensor
         };
-        if (t.DataType is not ((int)TensorProto.Types.DataType.Int64 or (int)TensorProto.Types.DataType.Int32)) return null;
+        if (values is null) return null;
         return values.Length == shape.Aggregate(1L, (a, b) => a * b) && values.Length <= MaxValues ? new Ints(shape, values) : null;
     }
 
