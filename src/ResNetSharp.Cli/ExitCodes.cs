@@ -38,7 +38,7 @@ static class ExitCodes
     {
         OperationCanceledException => (Signals.ExitCode ?? Interrupted, "interrupted before training started; nothing was written."),
         NonFiniteLossException or NonFiniteOutputException => (Diverged, e.Message),
-        DiskFullException => (EnvironmentError, e.Message),
+        DiskFullException or RankHungException => (EnvironmentError, e.Message),
         RunFolderLockedException => (UserError, e.Message),
         MpiUnavailableException or RankMismatchException => (UserError, e.Message),
         ArgumentException a => (UserError, WithoutParameterName(a)),

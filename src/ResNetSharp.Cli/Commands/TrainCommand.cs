@@ -72,9 +72,14 @@ static class TrainCommand
             Description = "Progressive resizing: side:until phases, e.g. 16:0.35,24:0.7 trains on batches downscaled to 16 px for the first 35% of iterations, 24 px until 70%, then the full crop.",
         };
         var noDecay = new Option<bool>("--no-decay-norm-bias") { Description = "No weight decay on BN parameters and biases." };
+        var hangTimeout = new Option<double>("--hang-timeout")
+        {
+            Description = "Under mpirun: seconds a rank waits for the others at a gradient exchange before it ends the job naming the rank that is hung or stopped (0 = wait forever).",
+            DefaultValueFactory = _ => DefaultHangTimeout.TotalSeconds,
+        };
         var command = new Command("train", "Train a network with the paper's recipe (default: ResNet-20 on CIFAR-10, section 4.2).")
         {
-            recipe, configFile, output, resume, budget, epochs, milestones, progressive, noDecay, precision,
+            recipe, configFile, output, resume, budget, epochs, milestones, progressive, noDecay, precision, hangTimeout,
         };
         foreach (var f in fields) command.Options.Add(f);
 
@@ -83,9 +88,11 @@ static class TrainCommand
             using var signals = Signals.Register(); // Ctrl-C or SIGTERM: finish the step, write a checkpoint, exit 130 or 143
             var cancel = Signals.Token;
             // under mpirun every rank runs this command; they train one model data-parallel (README, "Training on several processes or machines")
+            if (parse.GetValue(hangTimeout) is var h && (h < 0 || double.IsNaN(h)))
+                throw new ArgumentException($"--hang-timeout must be 0 (wait forever) or a number of seconds (got {h}).");
             var mpi = MpiLaunch.Current is null ? null : OpenMpi.Initialize();
             var followers = mpi is { Rank: > 0 };
-            var position = new Position();
+            var position = new Position { Mpi = mpi, HangTimeout = parse.GetValue(hangTimeout) is > 0 and var hs ? TimeSpan.FromSeconds(hs) : null };
             // mpirun stops every rank with SIGTERM when one fails: say where this one was, and leave if a dead rank blocks it
             using var stopped = mpi is { Size: > 1 } ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ =>
             {
@@ -248,11 +255,33 @@ static class TrainCommand
     /// <summary>How long a rank of an mpirun job may take to stop after SIGTERM before it leaves on its own.</summary>
     static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(45);
 
-    /// <summary>Where a run is: the last iteration finished and the iteration of the last checkpoint (written with each test error).</summary>
+    /// <summary>
+    /// How long a rank of an mpirun job waits for the others at a collective once training runs (start-up, where one rank
+    /// may unpack an archive while the others wait, is not timed). Evaluation is shared by all ranks and checkpoints are
+    /// written in seconds, so five minutes is only reached by a rank that stopped.
+    /// </summary>
+    static readonly TimeSpan DefaultHangTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Where a run is: the last iteration finished and the iteration of the last checkpoint (written with each test error);
+    /// under mpirun it tells MPI the iteration and arms hang detection after the first step, at the same point on every rank.
+    /// </summary>
     sealed class Position
     {
         public long Iteration;
         public long? Checkpoint;
+        public OpenMpi? Mpi;
+        public TimeSpan? HangTimeout;
+        bool armed;
+
+        public void Stepped(long finished)
+        {
+            Iteration = finished;
+            if (Mpi is not { Size: > 1 } mpi) return;
+            mpi.Iteration = finished;
+            if (!armed && HangTimeout is { } timeout) mpi.DetectHangs(timeout);
+            armed = true;
+        }
     }
 
     sealed class Tracking(ITrainingObserver inner, Position position) : ITrainingObserver
@@ -265,7 +294,7 @@ static class TrainCommand
 
         public void Stepped(long iteration, double loss, double learningRate)
         {
-            position.Iteration = iteration + 1;
+            position.Stepped(iteration + 1);
             inner.Stepped(iteration, loss, learningRate);
         }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 
@@ -5,6 +6,18 @@ namespace ResNetSharp.Distributed;
 
 /// <summary>Thrown when a job asks for MPI (it was launched by mpirun) and Open MPI cannot be loaded.</summary>
 public sealed class MpiUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// Thrown on the ranks that waited when another rank did not reach a collective operation within the time allowed
+/// (<see cref="OpenMpi.DetectHangs"/>): that rank is hung or stopped. The message names it and the iterations.
+/// </summary>
+/// <param name="message">Which rank did not arrive, where, and when it was last heard of.</param>
+/// <param name="missing">The ranks that did not arrive.</param>
+public sealed class RankHungException(string message, IReadOnlyList<int> missing) : Exception(message)
+{
+    /// <summary>The ranks that did not reach the collective in time.</summary>
+    public IReadOnlyList<int> Missing { get; } = missing;
+}
 
 /// <summary>Where this process stands in an mpirun job, read from the variables Open MPI's launcher sets.</summary>
 /// <param name="Rank">OMPI_COMM_WORLD_RANK.</param>
@@ -45,6 +58,7 @@ public sealed unsafe class OpenMpi : ICommunicator
     public const string InstallHint = "install Open MPI (Debian/Ubuntu: sudo apt-get install openmpi-bin libopenmpi-dev)";
 
     const int ThreadSerialized = 2;
+    const int HandshakeTag = 0x5253;
     static readonly Lock Gate = new();
     static OpenMpi? instance;
 
@@ -54,7 +68,19 @@ public sealed unsafe class OpenMpi : ICommunicator
     readonly delegate* unmanaged<nint, int> barrier;
     readonly delegate* unmanaged<nint, int, int> abort;
     readonly delegate* unmanaged<int> finalize;
+    readonly delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> isend, irecv;
+    readonly delegate* unmanaged<nint*, int*, void*, int> test;
+    readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> iallreduce;
+    readonly delegate* unmanaged<void*, int, nint, int, nint, nint*, int> ibcast;
+    readonly delegate* unmanaged<nint, nint*, int> ibarrier;
     bool finalized;
+
+    // hang detection: before each collective every rank sends the others its iteration and waits for theirs, at most
+    // hangTimeout; the buffers live in native memory because the operations complete after the calls that start them
+    TimeSpan? hangTimeout;
+    double* handshakeSend, handshakeReceived;
+    nint* handshakeRequests;
+    double[] lastHeard = [];
 
     OpenMpi(nint library)
     {
@@ -71,6 +97,12 @@ public sealed unsafe class OpenMpi : ICommunicator
         barrier = (delegate* unmanaged<nint, int>)Export("MPI_Barrier");
         abort = (delegate* unmanaged<nint, int, int>)Export("MPI_Abort");
         finalize = (delegate* unmanaged<int>)Export("MPI_Finalize");
+        isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Export("MPI_Isend");
+        irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Export("MPI_Irecv");
+        test = (delegate* unmanaged<nint*, int*, void*, int>)Export("MPI_Test");
+        iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Export("MPI_Iallreduce");
+        ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Export("MPI_Ibcast");
+        ibarrier = (delegate* unmanaged<nint, nint*, int>)Export("MPI_Ibarrier");
         var initialized = (delegate* unmanaged<int*, int>)Export("MPI_Initialized");
         var initThread = (delegate* unmanaged<int*, byte***, int, int*, int>)Export("MPI_Init_thread");
         var commRank = (delegate* unmanaged<nint, int*, int>)Export("MPI_Comm_rank");
@@ -110,29 +142,177 @@ public sealed unsafe class OpenMpi : ICommunicator
     /// <inheritdoc />
     public void AllReduceSum(Span<float> values)
     {
-        fixed (float* p = values) Check(allreduce((void*)1, p, values.Length, typeFloat, opSum, commWorld), "MPI_Allreduce");
+        fixed (float* p = values) AllReduce(p, values.Length, typeFloat);
     }
 
     /// <inheritdoc />
     public void AllReduceSum(Span<double> values)
     {
-        fixed (double* p = values) Check(allreduce((void*)1, p, values.Length, typeDouble, opSum, commWorld), "MPI_Allreduce");
+        fixed (double* p = values) AllReduce(p, values.Length, typeDouble);
     }
 
     /// <inheritdoc />
     public void Broadcast(Span<byte> bytes, int root = 0)
     {
-        fixed (byte* p = bytes) Check(bcast(p, bytes.Length, typeByte, root, commWorld), "MPI_Bcast");
+        fixed (byte* p = bytes) Bcast(p, bytes.Length, typeByte, root);
     }
 
     /// <inheritdoc />
     public void Broadcast(Span<float> values, int root = 0)
     {
-        fixed (float* p = values) Check(bcast(p, values.Length, typeFloat, root, commWorld), "MPI_Bcast");
+        fixed (float* p = values) Bcast(p, values.Length, typeFloat, root);
     }
 
     /// <inheritdoc />
-    public void Barrier() => Check(barrier(commWorld), "MPI_Barrier");
+    public void Barrier()
+    {
+        if (hangTimeout is not { } timeout)
+        {
+            Check(barrier(commWorld), "MPI_Barrier");
+            return;
+        }
+        Handshake("MPI_Barrier", timeout);
+        nint request;
+        Check(ibarrier(commWorld, &request), "MPI_Ibarrier");
+        Complete(&request, "MPI_Barrier", timeout);
+    }
+
+    // Without hang detection the blocking calls; with it, every rank first shows it reached the call (naming the
+    // ranks that did not), then the non-blocking form is polled until it completes, so a rank stopped inside the
+    // operation cannot keep the others waiting for ever either.
+    void AllReduce(void* values, int count, nint type)
+    {
+        if (hangTimeout is not { } timeout)
+        {
+            Check(allreduce((void*)1, values, count, type, opSum, commWorld), "MPI_Allreduce");
+            return;
+        }
+        Handshake("MPI_Allreduce", timeout);
+        nint request;
+        Check(iallreduce((void*)1, values, count, type, opSum, commWorld, &request), "MPI_Iallreduce");
+        Complete(&request, "MPI_Allreduce", timeout);
+    }
+
+    void Bcast(void* values, int count, nint type, int root)
+    {
+        if (hangTimeout is not { } timeout)
+        {
+            Check(bcast(values, count, type, root, commWorld), "MPI_Bcast");
+            return;
+        }
+        Handshake("MPI_Bcast", timeout);
+        nint request;
+        Check(ibcast(values, count, type, root, commWorld, &request), "MPI_Ibcast");
+        Complete(&request, "MPI_Bcast", timeout);
+    }
+
+    void Complete(nint* request, string call, TimeSpan timeout)
+    {
+        var start = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            var flag = 0;
+            Check(test(request, &flag, null), "MPI_Test"); // MPI_STATUS_IGNORE is NULL in Open MPI
+            if (flag != 0) return;
+            var waited = Stopwatch.GetElapsedTime(start);
+            if (waited > timeout)
+            {
+                List<int> others = [.. Enumerable.Range(0, Size).Where(r => r != Rank)];
+                var who = others.Count == 1 ? $"rank {others[0]}" : $"one of ranks {string.Join(", ", others)}";
+                throw new RankHungException(
+                    $"the {call} of iteration {Iteration} did not complete within {timeout.TotalSeconds:0.#} s although every rank had reached it: " +
+                    $"{who} stopped during it, or the network between the ranks failed. Ending the job; the last checkpoint in the run folder is intact.", others);
+            }
+            Pause(waited);
+        }
+    }
+
+    // the other ranks are usually a few milliseconds away: yield the core to them; poll less once clearly behind
+    static void Pause(TimeSpan waited)
+    {
+        if (waited < TimeSpan.FromMilliseconds(100)) Thread.Yield();
+        else Thread.Sleep(1);
+    }
+
+    /// <summary>The training iteration this rank is at, which hang messages report (the trainer's observer sets it).</summary>
+    public long Iteration { get; set; }
+
+    /// <summary>
+    /// From now on, before every collective operation each rank tells the others its <see cref="Iteration"/> and waits
+    /// for theirs at most <paramref name="timeout"/>; when a rank does not arrive in time, the ranks that waited throw
+    /// <see cref="RankHungException"/> naming it, and leaving without MPI_Finalize ends the job (mpirun stops the rest).
+    /// A rank that dies is reported by mpirun itself; this catches one that hangs or is stopped (SIGSTOP). Every rank
+    /// must call it at the same point of the sequence of collectives (the trainer arms it after the first step). The
+    /// check costs one small message each way per collective.
+    /// </summary>
+    public void DetectHangs(TimeSpan timeout)
+    {
+        if (timeout <= TimeSpan.Zero) throw new ArgumentException($"The hang timeout must be positive (got {timeout.TotalSeconds} s).");
+        lock (Gate)
+        {
+            if (handshakeSend == null)
+            {
+                handshakeSend = (double*)NativeMemory.AllocZeroed(sizeof(double));
+                handshakeReceived = (double*)NativeMemory.AllocZeroed((nuint)(Size * sizeof(double)));
+                handshakeRequests = (nint*)NativeMemory.AllocZeroed((nuint)(2 * Size * sizeof(nint)));
+                lastHeard = new double[Size];
+                Array.Fill(lastHeard, double.NaN);
+            }
+            hangTimeout = timeout;
+        }
+    }
+
+    void Handshake(string call, TimeSpan timeout)
+    {
+        if (Size == 1) return;
+        var peers = Size - 1;
+        *handshakeSend = Iteration;
+        for (int r = 0, k = 0; r < Size; r++)
+        {
+            if (r == Rank) continue;
+            Check(irecv(handshakeReceived + r, 1, typeDouble, r, HandshakeTag, commWorld, handshakeRequests + k), "MPI_Irecv");
+            Check(isend(handshakeSend, 1, typeDouble, r, HandshakeTag, commWorld, handshakeRequests + peers + k), "MPI_Isend");
+            k++;
+        }
+        var start = Stopwatch.GetTimestamp();
+        Span<bool> done = stackalloc bool[2 * peers];
+        while (true)
+        {
+            var all = true;
+            for (var i = 0; i < done.Length; i++)
+            {
+                if (done[i]) continue;
+                var flag = 0;
+                Check(test(handshakeRequests + i, &flag, null), "MPI_Test"); // MPI_STATUS_IGNORE is NULL in Open MPI
+                done[i] = flag != 0;
+                all &= done[i];
+            }
+            if (all) break;
+            var waited = Stopwatch.GetElapsedTime(start);
+            if (waited > timeout) throw Hung(call, timeout, done[..peers]);
+            Pause(waited);
+        }
+        for (var r = 0; r < Size; r++)
+            if (r != Rank) lastHeard[r] = handshakeReceived[r];
+    }
+
+    RankHungException Hung(string call, TimeSpan timeout, ReadOnlySpan<bool> received)
+    {
+        var missing = new List<int>();
+        for (int r = 0, k = 0; r < Size; r++)
+        {
+            if (r == Rank) continue;
+            if (!received[k]) missing.Add(r);
+            k++;
+        }
+        var heard = string.Join(", ", missing.Select(r => double.IsNaN(lastHeard[r])
+            ? $"rank {r} not heard of since hang detection started"
+            : $"rank {r} last heard of at iteration {lastHeard[r]:0}"));
+        var who = missing.Count == 1 ? $"rank {missing[0]}" : $"ranks {string.Join(", ", missing)}";
+        return new RankHungException(
+            $"{who} did not reach the next {call} of iteration {Iteration} within {timeout.TotalSeconds:0.#} s ({heard}): it is hung or stopped. " +
+            "Ending the job; the last checkpoint in the run folder is intact.", missing);
+    }
 
     /// <summary>Ends every rank of the job with <paramref name="code"/> (mpirun reports the rank that called it).</summary>
     public void Abort(int code) => abort(commWorld, code);

@@ -214,6 +214,7 @@ public sealed class ReliabilityCommandsTests
     [InlineData("train", "--lr", "abc")]
     [InlineData("train", "--no-such-flag")]
     [InlineData("models", "--threads", "0")]
+    [InlineData("train", "--hang-timeout", "-1")]
     public void Should_Answer_A_Bad_Command_Line_With_One_Line_And_Exit_2(params string[] args)
     {
         var result = CliRunner.Run(args);

@@ -126,6 +126,39 @@ public sealed partial class DataParallelTrainingTests
         Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First - p.Second) < 2e-3, $"loss {p.First} vs {p.Second}"));
     }
 
+    [TwoHostFact]
+    public void Should_Train_One_Rank_On_Each_Of_Two_Hosts_Over_Tcp_As_Two_Ranks_Do_On_One_Machine()
+    {
+        // Given two hosts (network namespaces joined by a veth link; one rank on each) and the 20 steps of the test above
+        using var data = new SampleSubset(trainPerClass: 26, testPerClass: 1);
+        using var hosts = new NetworkNamespaces();
+        string one = RunFolder("one"), twoThreads = RunFolder("two-threads"), apart = RunFolder("two-hosts"), together = RunFolder("loopback");
+        string[] Steps(string run, params string[] more) => Train(data.Root, run, 20, 128, ["--lr", "0.002", "--eval-every", "20", "--sync-bn", .. more]);
+
+        // When it trains as 1 process × 128 (on 1 and 2 threads), as 2 ranks × 64 on the two hosts, and as 2 ranks × 64 on loopback
+        AssertDone(CliRunner.Run(Steps(one, "--threads", "1")), "1 process, 1 thread");
+        AssertDone(CliRunner.Run(Steps(twoThreads, "--threads", "2")), "1 process, 2 threads");
+        var job = Mpirun.Wait(Mpirun.StartProgram("ip", hosts.MpirunArguments(Mpirun.Command(Steps(apart, "--threads", "1")))));
+        AssertDone(job, "2 ranks on two hosts");
+        AssertDone(Mpirun.Run(2, Steps(together, "--threads", "1")), "2 ranks on one machine");
+
+        // Then mpirun started the second host's daemon inside the second namespace, and the two ranks trained one model
+        Assert.Contains($"{NetworkNamespaces.AddressB} {hosts.B}", File.ReadAllText(hosts.AgentLog));
+        Assert.Contains("data-parallel over 2 ranks of 64 images each with synchronised BN", job.Stdout);
+        Assert.Contains("rank 1/2 (pid ", job.Stdout);
+        using var reference = Checkpoint.Load(Path.Combine(one, ResNetSharp.Training.RunFolder.LatestFile));
+        using var threads = Checkpoint.Load(Path.Combine(twoThreads, ResNetSharp.Training.RunFolder.LatestFile));
+        using var twoHosts = Checkpoint.Load(Path.Combine(apart, ResNetSharp.Training.RunFolder.LatestFile));
+        using var oneMachine = Checkpoint.Load(Path.Combine(together, ResNetSharp.Training.RunFolder.LatestFile));
+        Assert.Equal(20, twoHosts.Progress.Iteration);
+        // the equivalence of the test above holds across the link
+        var floor = RelativeL2(reference.ModelState, threads.ModelState);
+        var difference = RelativeL2(reference.ModelState, twoHosts.ModelState);
+        Assert.True(difference <= 2 * floor, $"‖Δw‖/‖w‖: 1 vs 2 threads {floor:G3}, 2 ranks on two hosts {difference:G3}");
+        // and the network between the ranks changes nothing: the same weights as 2 ranks on one machine, bit for bit
+        AssertBitIdentical(oneMachine.ModelState, twoHosts.ModelState, "two hosts against one machine");
+    }
+
     [MpiFact]
     public void Should_Resume_A_Stopped_Two_Rank_Run_On_One_And_On_Two_Ranks()
     {
@@ -202,6 +235,48 @@ public sealed partial class DataParallelTrainingTests
         using var last = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile));
         Assert.True(last.Progress.Iteration >= 2);
         job.Dispose();
+    }
+
+    [MpiFact]
+    public void Should_End_The_Job_Naming_The_Rank_When_One_Rank_Hangs()
+    {
+        // Given a long 2-rank run that has written a checkpoint, with a 10 s hang timeout
+        using var data = new SampleSubset(trainPerClass: 13, testPerClass: 1);
+        var run = RunFolder("hung");
+        var job = Mpirun.StartRaw([.. Mpirun.Flags[..^2], "-np", "2", .. Mpirun.Command(Train(data.Root, run, 10_000, 32, "--eval-every", "2", "--hang-timeout", "10"))]);
+        int? pid = null;
+        var lines = ReadUntil(job, l =>
+        {
+            if (RankOnePid().Match(l) is { Success: true } m) pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return pid is not null && l.Contains("test err", StringComparison.Ordinal);
+        });
+
+        // When rank 1 stops (SIGSTOP: alive, holding its connections, answering nothing)
+        using (var stop = Process.Start("kill", ["-STOP", pid!.Value.ToString(CultureInfo.InvariantCulture)])) stop.WaitForExit();
+        try
+        {
+            // Then rank 0 ends the job within 60 s, exit non-zero, naming rank 1 and the iteration, and the last checkpoint loads
+            var stdout = job.StandardOutput.ReadToEndAsync();
+            var stderr = job.StandardError.ReadToEndAsync();
+            var ended = job.WaitForExit(TimeSpan.FromSeconds(60));
+            if (!ended) job.Kill(entireProcessTree: true);
+            job.WaitForExit();
+            var output = string.Join('\n', lines) + "\n" + stdout.Result + "\n" + stderr.Result;
+            Assert.True(ended, $"the job still ran 60 s after rank 1 stopped:\n{output}");
+            Assert.NotEqual(0, job.ExitCode);
+            // (stopped between two collectives, rank 1 never arrives at the next; stopped inside one, it never completes)
+            Assert.Matches(@"rank 0: (rank 1 did not reach the next MPI_\w+ of iteration \d+ within 10 s \(rank 1 last heard of at iteration \d+\)|" +
+                           @"the MPI_\w+ of iteration \d+ did not complete within 10 s although every rank had reached it: rank 1 stopped during it)", stderr.Result);
+            using var last = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile));
+            Assert.True(last.Progress.Iteration >= 2);
+        }
+        finally
+        {
+            // never leave a stopped process behind
+            using var kill = Process.Start("kill", ["-KILL", pid.Value.ToString(CultureInfo.InvariantCulture)]);
+            kill.WaitForExit();
+            job.Dispose();
+        }
     }
 
     [MpiFact]

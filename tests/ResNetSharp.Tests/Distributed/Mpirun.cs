@@ -30,9 +30,12 @@ static class Mpirun
     public static string[] Command(params string[] args) => ["dotnet", Path.Combine(AppContext.BaseDirectory, "resnet.dll"), .. args];
 
     /// <summary>Starts mpirun with exactly <paramref name="arguments"/>.</summary>
-    public static Process StartRaw(IEnumerable<string> arguments)
+    public static Process StartRaw(IEnumerable<string> arguments) => StartProgram("mpirun", arguments);
+
+    /// <summary>Starts <paramref name="program"/> (mpirun, or a wrapper that runs it) with exactly <paramref name="arguments"/>.</summary>
+    public static Process StartProgram(string program, IEnumerable<string> arguments)
     {
-        var start = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         return Process.Start(start)!;
     }
