@@ -50,6 +50,7 @@ static class ScalingBench
     static int RunAsRank()
     {
         var mpi = OpenMpi.Initialize();
+        mpi.DetectHangs(TrainCommand.DefaultHangTimeout); // the collectives as training makes them: checked arrival, polled completion
         foreach (var model in Models)
         {
             var figure = ScalingBenchmark.Measure(model, Batch, Steps, Warmup, mpi);

@@ -260,7 +260,7 @@ static class TrainCommand
     /// may unpack an archive while the others wait, is not timed). Evaluation is shared by all ranks and checkpoints are
     /// written in seconds, so five minutes is only reached by a rank that stopped.
     /// </summary>
-    static readonly TimeSpan DefaultHangTimeout = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan DefaultHangTimeout = TimeSpan.FromMinutes(5);
 
     /// <summary>
     /// Where a run is: the last iteration finished and the iteration of the last checkpoint (written with each test error);
