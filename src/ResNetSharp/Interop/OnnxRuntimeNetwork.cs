@@ -12,12 +12,13 @@ namespace ResNetSharp.Interop;
 /// A trained network run by ONNX Runtime: its own exported graph (<see cref="OnnxExport"/>, BN folded into the
 /// convolutions) in one CPU session with as many threads as libtorch. At small batches ONNX Runtime's per-operator
 /// overhead is far below libtorch's through TorchSharp, so fp32 inference on a CPU goes through it; the libtorch path
-/// stays for bf16, other devices and training. Inputs and outputs are TorchSharp tensors (copied at the boundary).
+/// stays for bf16, other devices and training. Inputs and outputs are TorchSharp tensors, shared with ONNX Runtime without copies.
 /// </summary>
 public sealed class OnnxRuntimeNetwork : IInferenceEngine
 {
     readonly InferenceSession session;
     readonly SessionOptions options;
+    readonly RunOptions runOptions = new();
 
     /// <summary>The description of the network this was exported from.</summary>
     public NetworkSpec Spec { get; }
@@ -38,17 +39,34 @@ public sealed class OnnxRuntimeNetwork : IInferenceEngine
     /// <summary>Pooled features [N, FeatureSize].</summary>
     public Tensor Features(Tensor images) => Run(images, InferenceGraph.Features);
 
+    // No copies at the boundary: ONNX Runtime reads the input where libtorch keeps it and writes the output straight
+    // into a new libtorch tensor (OrtValues over their memory), asking only for the output wanted.
     Tensor Run(Tensor images, string output)
     {
         if (images.dim() != 4) throw new ArgumentException($"Expected images [N, 3, H, W], got [{string.Join(", ", images.shape)}].");
-        float[] values;
-        using (var plain = images.to(ScalarType.Float32).cpu().contiguous())
-            values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(plain.bytes).ToArray(); // one copy, not an element-wise walk
-        var shape = images.shape.Select(d => (int)d).ToArray();
-        var input = NamedOnnxValue.CreateFromTensor(InferenceGraph.Input, new DenseTensor<float>(values, shape));
-        using var results = session.Run([input], [output]);
-        var result = results[0].AsTensor<float>();
-        return tensor(result.ToArray(), result.Dimensions.ToArray().Select(d => (long)d).ToArray());
+        using var plain = images.to(ScalarType.Float32).cpu().contiguous();
+        var batch = plain.shape[0];
+        var result = empty([batch, output == InferenceGraph.Logits ? Spec.Classes : Spec.FeatureSize], ScalarType.Float32);
+        try
+        {
+            using var input = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, plain.shape,
+                Address(plain), plain.numel() * sizeof(float));
+            using var written = OrtValue.CreateTensorValueWithData(OrtMemoryInfo.DefaultInstance, TensorElementType.Float, result.shape,
+                Address(result), result.numel() * sizeof(float));
+            session.Run(runOptions, [InferenceGraph.Input], [input], [output], [written]);
+            return result;
+        }
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
+    }
+
+    // libtorch's CPU memory does not move: its span's address stays valid while the tensor lives
+    static unsafe nint Address(Tensor t)
+    {
+        fixed (byte* p = t.bytes) return (nint)p;
     }
 
     /// <inheritdoc />
@@ -56,5 +74,6 @@ public sealed class OnnxRuntimeNetwork : IInferenceEngine
     {
         session.Dispose();
         options.Dispose();
+        runOptions.Dispose();
     }
 }
