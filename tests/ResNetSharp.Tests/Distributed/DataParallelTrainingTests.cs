@@ -27,6 +27,55 @@ public sealed partial class DataParallelTrainingTests
         ["train", "--data", data, "--model", "resnet20", "--iterations", iterations.ToString(CultureInfo.InvariantCulture),
             "--batch-size", batch.ToString(CultureInfo.InvariantCulture), "--workers", "1", "--log-every", "1", "--out", run, .. more];
 
+    /// <summary>
+    /// Trains as 1 process on 1 and on 2 threads: the reference weights, and how far float32 sums in another order put
+    /// one process from itself (‖Δw‖/‖w‖), the yardstick for the ranks.
+    /// </summary>
+    static (Checkpoint Reference, string Run, double Floor) OneProcess(Func<string, string[], string[]> steps)
+    {
+        string one = RunFolder("one"), twoThreads = RunFolder("two-threads");
+        AssertDone(CliRunner.Run(steps(one, ["--threads", "1"])), "1 process, 1 thread");
+        AssertDone(CliRunner.Run(steps(twoThreads, ["--threads", "2"])), "1 process, 2 threads");
+        using var threads = Latest(twoThreads);
+        var reference = Latest(one);
+        return (reference, one, RelativeL2(reference.ModelState, threads.ModelState));
+    }
+
+    /// <summary>
+    /// Starts a long 2-rank run (an evaluation and a checkpoint every 2 steps) with mpirun's own 1 s between SIGTERM and
+    /// SIGKILL, and reads its output until rank 1's pid and a first test error are printed.
+    /// </summary>
+    static (Process Job, List<string> Lines, int RankOnePid) StartLongRun(string data, string run, params string[] more)
+    {
+        var job = Mpirun.StartRaw([.. Mpirun.Flags[..^2], "-np", "2", .. Mpirun.Command(Train(data, run, 10_000, 32, ["--eval-every", "2", .. more]))]);
+        int? pid = null;
+        var lines = ReadUntil(job, l =>
+        {
+            if (RankOnePid().Match(l) is { Success: true } m) pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return pid is not null && l.Contains("test err", StringComparison.Ordinal);
+        });
+        return (job, lines, pid!.Value);
+    }
+
+    /// <summary>Waits at most 60 s for the job to end (then kills it): whether it ended, everything it printed, and its stderr.</summary>
+    static (bool Ended, string Output, string Stderr) EndWithin60Seconds(Process job, List<string> lines)
+    {
+        var stdout = job.StandardOutput.ReadToEndAsync();
+        var stderr = job.StandardError.ReadToEndAsync();
+        var ended = job.WaitForExit(TimeSpan.FromSeconds(60));
+        if (!ended) job.Kill(entireProcessTree: true);
+        job.WaitForExit();
+        return (ended, string.Join('\n', lines) + "\n" + stdout.Result + "\n" + stderr.Result, stderr.Result);
+    }
+
+    static void AssertTwoRanksOf64WithSyncBn(CliRunner.Result job)
+    {
+        Assert.Contains("data-parallel over 2 ranks of 64 images each with synchronised BN", job.Stdout);
+        Assert.Contains("rank 1/2 (pid ", job.Stdout);
+    }
+
+    static Checkpoint Latest(string run) => Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile));
+
     static void AssertDone(CliRunner.Result result, string what) =>
         Assert.True(result.ExitCode == 0, $"{what}: exit {result.ExitCode}\n{result.Stdout}\n{result.Stderr}");
 
@@ -93,26 +142,22 @@ public sealed partial class DataParallelTrainingTests
         // Given 260 CIFAR-10 training images (2 batches of 128 per epoch) and ResNet-20 trained 20 SGD steps at lr 0.002
         // (at lr 0.1 float32 rounding grows chaotically: one process on 1 and on 2 threads then differs by 4% after 20 steps)
         using var data = new SampleSubset(trainPerClass: 26, testPerClass: 1);
-        string one = RunFolder("one"), twoThreads = RunFolder("two-threads"), synced = RunFolder("synced"), local = RunFolder("local");
+        string synced = RunFolder("synced"), local = RunFolder("local");
         string[] Steps(string run, params string[] more) => Train(data.Root, run, 20, 128, ["--lr", "0.002", "--eval-every", "20", .. more]);
 
         // When it trains as 1 process × 128 on 1 thread and on 2 threads, and as 2 ranks × 64 with and without --sync-bn
-        AssertDone(CliRunner.Run(Steps(one, "--threads", "1")), "1 process, 1 thread");
-        AssertDone(CliRunner.Run(Steps(twoThreads, "--threads", "2")), "1 process, 2 threads");
+        var (reference, one, floor) = OneProcess(Steps);
+        using var _ = reference;
         var parallel = Mpirun.Run(2, Steps(synced, "--sync-bn"));
         AssertDone(parallel, "2 ranks with --sync-bn");
         AssertDone(Mpirun.Run(2, Steps(local)), "2 ranks");
 
         // Then rank 0 reported both ranks and rank 1 its shard
-        Assert.Contains("data-parallel over 2 ranks of 64 images each with synchronised BN", parallel.Stdout);
-        Assert.Contains("rank 1/2 (pid ", parallel.Stdout);
-        using var reference = Checkpoint.Load(Path.Combine(one, ResNetSharp.Training.RunFolder.LatestFile));
-        using var threads = Checkpoint.Load(Path.Combine(twoThreads, ResNetSharp.Training.RunFolder.LatestFile));
-        using var ranks = Checkpoint.Load(Path.Combine(synced, ResNetSharp.Training.RunFolder.LatestFile));
-        using var perRankBn = Checkpoint.Load(Path.Combine(local, ResNetSharp.Training.RunFolder.LatestFile));
+        AssertTwoRanksOf64WithSyncBn(parallel);
+        using var ranks = Latest(synced);
+        using var perRankBn = Latest(local);
         Assert.Equal(20, ranks.Progress.Iteration);
         // and 2 ranks with synchronised BN are as close to 1 process as that process on 2 threads is (float32 sums in another order)
-        var floor = RelativeL2(reference.ModelState, threads.ModelState);
         var syncedDifference = RelativeL2(reference.ModelState, ranks.ModelState);
         var localDifference = RelativeL2(reference.ModelState, perRankBn.ModelState);
         var figures = $"‖Δw‖/‖w‖: 1 vs 2 threads {floor:G3}, 2 ranks --sync-bn {syncedDifference:G3}, 2 ranks per-rank BN {localDifference:G3}";
@@ -132,27 +177,23 @@ public sealed partial class DataParallelTrainingTests
         // Given two hosts (network namespaces joined by a veth link; one rank on each) and the 20 steps of the test above
         using var data = new SampleSubset(trainPerClass: 26, testPerClass: 1);
         using var hosts = new NetworkNamespaces();
-        string one = RunFolder("one"), twoThreads = RunFolder("two-threads"), apart = RunFolder("two-hosts"), together = RunFolder("loopback");
+        string apart = RunFolder("two-hosts"), together = RunFolder("loopback");
         string[] Steps(string run, params string[] more) => Train(data.Root, run, 20, 128, ["--lr", "0.002", "--eval-every", "20", "--sync-bn", .. more]);
 
         // When it trains as 1 process × 128 (on 1 and 2 threads), as 2 ranks × 64 on the two hosts, and as 2 ranks × 64 on loopback
-        AssertDone(CliRunner.Run(Steps(one, "--threads", "1")), "1 process, 1 thread");
-        AssertDone(CliRunner.Run(Steps(twoThreads, "--threads", "2")), "1 process, 2 threads");
+        var (reference, _, floor) = OneProcess(Steps);
+        using var __ = reference;
         var job = Mpirun.Wait(Mpirun.StartProgram("ip", hosts.MpirunArguments(Mpirun.Command(Steps(apart, "--threads", "1")))));
         AssertDone(job, "2 ranks on two hosts");
         AssertDone(Mpirun.Run(2, Steps(together, "--threads", "1")), "2 ranks on one machine");
 
         // Then mpirun started the second host's daemon inside the second namespace, and the two ranks trained one model
         Assert.Contains($"{NetworkNamespaces.AddressB} {hosts.B}", File.ReadAllText(hosts.AgentLog));
-        Assert.Contains("data-parallel over 2 ranks of 64 images each with synchronised BN", job.Stdout);
-        Assert.Contains("rank 1/2 (pid ", job.Stdout);
-        using var reference = Checkpoint.Load(Path.Combine(one, ResNetSharp.Training.RunFolder.LatestFile));
-        using var threads = Checkpoint.Load(Path.Combine(twoThreads, ResNetSharp.Training.RunFolder.LatestFile));
-        using var twoHosts = Checkpoint.Load(Path.Combine(apart, ResNetSharp.Training.RunFolder.LatestFile));
-        using var oneMachine = Checkpoint.Load(Path.Combine(together, ResNetSharp.Training.RunFolder.LatestFile));
+        AssertTwoRanksOf64WithSyncBn(job);
+        using var twoHosts = Latest(apart);
+        using var oneMachine = Latest(together);
         Assert.Equal(20, twoHosts.Progress.Iteration);
         // the equivalence of the test above holds across the link
-        var floor = RelativeL2(reference.ModelState, threads.ModelState);
         var difference = RelativeL2(reference.ModelState, twoHosts.ModelState);
         Assert.True(difference <= 2 * floor, $"‖Δw‖/‖w‖: 1 vs 2 threads {floor:G3}, 2 ranks on two hosts {difference:G3}");
         // and the network between the ranks changes nothing: the same weights as 2 ranks on one machine, bit for bit
@@ -193,9 +234,9 @@ public sealed partial class DataParallelTrainingTests
         AssertDone(resumedOne, "resume on 1 process");
         Assert.Contains($"from iteration {iteration}", resumedTwo.Stdout);
         Assert.Contains($"from iteration {iteration}", resumedOne.Stdout);
-        using var uninterrupted = Checkpoint.Load(Path.Combine(full, ResNetSharp.Training.RunFolder.LatestFile));
-        using var two = Checkpoint.Load(Path.Combine(stopped, ResNetSharp.Training.RunFolder.LatestFile));
-        using var one = Checkpoint.Load(Path.Combine(onOne, ResNetSharp.Training.RunFolder.LatestFile));
+        using var uninterrupted = Latest(full);
+        using var two = Latest(stopped);
+        using var one = Latest(onOne);
         Assert.Equal(8, two.Progress.Iteration);
         Assert.Equal(8, one.Progress.Iteration);
         // and the 2-rank resume is bit-identical to the uninterrupted 2-rank run (the 1-process one sums in another order:
@@ -210,29 +251,17 @@ public sealed partial class DataParallelTrainingTests
         // Given a long 2-rank run that has written a checkpoint (evaluation every 2 steps)
         using var data = new SampleSubset(trainPerClass: 13, testPerClass: 1);
         var run = RunFolder("killed");
-        // mpirun's own flags: its default 1 s between SIGTERM and SIGKILL (the other tests give ranks 60 s to write on SIGTERM)
-        var job = Mpirun.StartRaw([.. Mpirun.Flags[..^2], "-np", "2", .. Mpirun.Command(Train(data.Root, run, 10_000, 32, "--eval-every", "2"))]);
-        int? pid = null;
-        var lines = ReadUntil(job, l =>
-        {
-            if (RankOnePid().Match(l) is { Success: true } m) pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            return pid is not null && l.Contains("test err", StringComparison.Ordinal);
-        });
+        var (job, lines, pid) = StartLongRun(data.Root, run);
 
         // When rank 1 is killed with SIGKILL
-        using (var kill = Process.Start("kill", ["-KILL", pid!.Value.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        using (var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
 
         // Then the job ends within 60 s, non-zero, naming rank 1, and the last checkpoint loads
-        var stdout = job.StandardOutput.ReadToEndAsync();
-        var stderr = job.StandardError.ReadToEndAsync();
-        var ended = job.WaitForExit(TimeSpan.FromSeconds(60));
-        if (!ended) job.Kill(entireProcessTree: true);
-        job.WaitForExit();
-        var output = string.Join('\n', lines) + "\n" + stdout.Result + "\n" + stderr.Result;
+        var (ended, output, _) = EndWithin60Seconds(job, lines);
         Assert.True(ended, $"the job still ran 60 s after rank 1 was killed:\n{output}");
         Assert.NotEqual(0, job.ExitCode);
         Assert.Contains("rank 1", output.Replace(lines.First(l => RankOnePid().IsMatch(l)), "", StringComparison.Ordinal));
-        using var last = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile));
+        using var last = Latest(run);
         Assert.True(last.Progress.Iteration >= 2);
         job.Dispose();
     }
@@ -243,37 +272,26 @@ public sealed partial class DataParallelTrainingTests
         // Given a long 2-rank run that has written a checkpoint, with a 10 s hang timeout
         using var data = new SampleSubset(trainPerClass: 13, testPerClass: 1);
         var run = RunFolder("hung");
-        var job = Mpirun.StartRaw([.. Mpirun.Flags[..^2], "-np", "2", .. Mpirun.Command(Train(data.Root, run, 10_000, 32, "--eval-every", "2", "--hang-timeout", "10"))]);
-        int? pid = null;
-        var lines = ReadUntil(job, l =>
-        {
-            if (RankOnePid().Match(l) is { Success: true } m) pid = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            return pid is not null && l.Contains("test err", StringComparison.Ordinal);
-        });
+        var (job, lines, pid) = StartLongRun(data.Root, run, "--hang-timeout", "10");
 
         // When rank 1 stops (SIGSTOP: alive, holding its connections, answering nothing)
-        using (var stop = Process.Start("kill", ["-STOP", pid!.Value.ToString(CultureInfo.InvariantCulture)])) stop.WaitForExit();
+        using (var stop = Process.Start("kill", ["-STOP", pid.ToString(CultureInfo.InvariantCulture)])) stop.WaitForExit();
         try
         {
             // Then rank 0 ends the job within 60 s, exit non-zero, naming rank 1 and the iteration, and the last checkpoint loads
-            var stdout = job.StandardOutput.ReadToEndAsync();
-            var stderr = job.StandardError.ReadToEndAsync();
-            var ended = job.WaitForExit(TimeSpan.FromSeconds(60));
-            if (!ended) job.Kill(entireProcessTree: true);
-            job.WaitForExit();
-            var output = string.Join('\n', lines) + "\n" + stdout.Result + "\n" + stderr.Result;
+            var (ended, output, stderr) = EndWithin60Seconds(job, lines);
             Assert.True(ended, $"the job still ran 60 s after rank 1 stopped:\n{output}");
             Assert.NotEqual(0, job.ExitCode);
             // (stopped between two collectives, rank 1 never arrives at the next; stopped inside one, it never completes)
             Assert.Matches(@"rank 0: (rank 1 did not reach the next MPI_\w+ of iteration \d+ within 10 s \(rank 1 last heard of at iteration \d+\)|" +
-                           @"the MPI_\w+ of iteration \d+ did not complete within 10 s although every rank had reached it: rank 1 stopped during it)", stderr.Result);
-            using var last = Checkpoint.Load(Path.Combine(run, ResNetSharp.Training.RunFolder.LatestFile));
+                           @"the MPI_\w+ of iteration \d+ did not complete within 10 s although every rank had reached it: rank 1 stopped during it)", stderr);
+            using var last = Latest(run);
             Assert.True(last.Progress.Iteration >= 2);
         }
         finally
         {
             // never leave a stopped process behind
-            using var kill = Process.Start("kill", ["-KILL", pid.Value.ToString(CultureInfo.InvariantCulture)]);
+            using var kill = Process.Start("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)]);
             kill.WaitForExit();
             job.Dispose();
         }
