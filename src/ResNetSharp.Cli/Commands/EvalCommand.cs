@@ -36,10 +36,10 @@ static class EvalCommand
         {
             using var trained = PretrainedOption.Open(parse.GetValue(checkpoint), parse.GetValue(pretrained), Devices.Parse(parse.GetValue(device)));
             var (path, model) = (trained.Source, trained.Model);
-            var trainedConfig = trained.Config
+            if (trained.Imported is { } imported && parse.GetValue(data) is null)
+                throw new ArgumentException($"'{path}' was imported from {imported.Source} and has no data set of its own; give --data (an ImageFolder or a .tar.gz of one, or cifar10).");
+            var trainedConfig = trained.Config ?? trained.Imported?.Evaluation(parse.GetValue(data)!, parse.GetValue(dataDir))
                 ?? throw new ArgumentException($"'{path}' carries no training configuration to take the data set and its views from; import it first ('resnet import {path}') and evaluate the checkpoint.");
-            if (trainedConfig.Recipe == "imported" && parse.GetValue(data) is null)
-                throw new ArgumentException($"'{path}' was imported from {trainedConfig.Data} and has no data set of its own; give --data (an ImageFolder or a .tar.gz of one, or cifar10).");
             var config = trainedConfig with
             {
                 Data = parse.GetValue(data) ?? trainedConfig.Data,

@@ -68,21 +68,7 @@ static class ImportCommand
             if (overridden.Count > 0) origin += $", with {string.Join(", ", overridden)} from the command line";
             pre.Validate();
             var target = parse.GetValue(output) ?? Path.ChangeExtension(source, ".ckpt");
-            var config = new TrainingConfig
-            {
-                Recipe = "imported",
-                Model = imported.Spec.Name,
-                Classes = imported.Spec.Classes,
-                Data = Path.GetFullPath(source),
-                Augmentation = "none",
-                CropSize = pre.InputSize,
-                TestResize = pre.EffectiveResize,
-                Normalization = "per-channel",
-                UntrainedClassifier = !imported.OutputIsLogits,
-                Iterations = 1,
-                Milestones = [],
-            };
-            Checkpoint.Save(target, net, null, config, names, pre.ToNormalization(), new TrainingProgress());
+            Checkpoint.SaveImported(target, net, names, pre.ToNormalization(), new ImportedModel(Path.GetFullPath(source), pre.InputSize, pre.EffectiveResize, imported.OutputIsLogits));
 
             var notes = imported.Notes.ToList();
             if (!imported.OutputIsLogits)

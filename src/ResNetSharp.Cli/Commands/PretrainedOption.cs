@@ -9,7 +9,7 @@ namespace ResNetSharp.Cli.Commands;
 
 /// <summary>A trained network with what evaluating, predicting and exporting need, from a model file or a release.</summary>
 sealed record TrainedNetwork(string Source, TrainingConfig? Config, Normalization Normalization, IReadOnlyList<string> ClassNames, ImagePreprocessing Preprocessing,
-                             bool HasTrainedClassifier, ResNet Model) : IDisposable
+                             bool HasTrainedClassifier, ResNet Model, ImportedModel? Imported = null) : IDisposable
 {
     public void Dispose() => Model.Dispose();
 }
@@ -37,6 +37,6 @@ static class PretrainedOption
         }
         if (checkpoint is null) throw new ArgumentException("Give a checkpoint (a .ckpt file or a run folder) or --pretrained <name> (see 'resnet models').");
         using var file = ModelFile.Open(checkpoint, note => Console.Error.WriteLine($"note: {note}"));
-        return new TrainedNetwork(file.Path, file.Config, file.Normalization!, file.ClassNames!, file.Preprocessing!, file.HasTrainedClassifier, file.CreateNetwork(device));
+        return new TrainedNetwork(file.Path, file.Config, file.Normalization!, file.ClassNames!, file.Preprocessing!, file.HasTrainedClassifier, file.CreateNetwork(device), file.Imported);
     }
 }

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
+using System.Linq.Expressions;
 using System.Runtime.InteropServices;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ResNetSharp.Distributed;
 using ResNetSharp.Models;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 using Spectre.Console;
 
@@ -17,12 +18,24 @@ static class TrainCommand
 {
     public static Command Create()
     {
-        // Flags that map one-to-one onto TrainingConfig fields (JSON names).
-        var fieldOptions = new List<(Option Option, string Field)>();
-        Option<T> Field<T>(string name, string field, string description)
+        // Flags that map one-to-one onto TrainingConfig fields, each with the field it sets (compile-checked).
+        var fieldOptions = new List<(Option Option, Action<ParseResult, TrainingOverrides> Set)>();
+        Option<T> Field<T>(string name, Expression<Func<TrainingConfig, T>> field, string description)
         {
             var option = new Option<T>(name) { Description = description };
-            fieldOptions.Add((option, field));
+            fieldOptions.Add((option, (parse, overrides) => overrides.Set(field, parse.GetValue(option)!)));
+            return option;
+        }
+        Option<T> Optional<T>(string name, Expression<Func<TrainingConfig, T?>> field, string description) where T : struct
+        {
+            var option = new Option<T>(name) { Description = description };
+            fieldOptions.Add((option, (parse, overrides) => overrides.Set(field, parse.GetValue(option))));
+            return option;
+        }
+        Option<string> Named<T>(string name, Expression<Func<TrainingConfig, T>> field, string what, string description) where T : struct, Enum
+        {
+            var option = new Option<string>(name) { Description = description };
+            fieldOptions.Add((option, (parse, overrides) => overrides.Set(field, NamedEnum.Parse<T>(parse.GetValue(option)!, what))));
             return option;
         }
 
@@ -32,40 +45,40 @@ static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this folder from its latest checkpoint." };
         var budget = new Option<double?>("--budget") { Description = "Scale iterations, milestones and warm-up by this fraction (e.g. 0.25)." };
         var epochs = new Option<double?>("--epochs") { Description = "Train for this many epochs instead of --iterations (milestones scale along)." };
-        var precision = Field<Precision>("--precision", "precision",
+        var precision = Field("--precision", c => c.Precision,
             "fp32, bf16 (fp32 master weights, BN statistics and loss) or auto (bf16 where this CPU runs it natively, faster and correct, measured once per CPU). With --resume it switches a run's precision.");
         var milestones = new Option<string?>("--milestones") { Description = "Comma-separated iterations at which a step schedule divides the rate." };
         Option[] fields =
         [
-            Field<string>("--model", "model", "Network name (see 'resnet models')."),
-            Field<string>("--data", "data", "cifar10, cifar100, an ImageFolder root (train/ and test/ or val/), or a .tar.gz of one."),
-            Field<string>("--data-dir", "dataDir", "An existing folder with the CIFAR binaries (or to download them into)."),
-            Field<int>("--iterations", "iterations", "Total mini-batches."),
-            Field<int>("--batch-size", "batchSize", "Images per mini-batch."),
-            Field<double>("--lr", "learningRate", "Peak learning rate."),
-            Field<double>("--momentum", "momentum", "SGD momentum."),
-            Field<double>("--weight-decay", "weightDecay", "L2 weight decay."),
-            Field<bool>("--nesterov", "nesterov", "Nesterov momentum."),
-            Field<ScheduleKind>("--schedule", "schedule", "Step, Plateau, Cosine or OneCycle."),
-            Field<int>("--warmup", "warmupIterations", "Linear warm-up iterations."),
-            Field<double>("--label-smoothing", "labelSmoothing", "Label smoothing (0 = none)."),
-            Field<bool>("--validation", "validation", "Hold out 5k training images and evaluate on them (paper 4.2)."),
-            Field<string>("--augmentation", "augmentation", "cifar, imagenet, imagenet-rrc or none."),
-            Field<string>("--normalization", "normalization", "per-pixel-mean or per-channel."),
-            Field<int>("--crop", "cropSize", "Network input side."),
-            Field<string>("--progressive-mode", "progressiveMode", "How --progressive shrinks a batch: resize (downscale the whole image) or crop (a window at the original scale)."),
-            Field<int>("--seed", "seed", "Seed of initialisation, shuffling and augmentation."),
-            Field<int>("--workers", "workers", "Data-loading threads."),
-            Field<string>("--device", "device", "cpu, cuda, cuda:N or auto."),
-            Field<int>("--eval-every", "evalEvery", "Evaluate every N iterations (0 = every epoch)."),
-            Field<int>("--log-every", "logEvery", "Log every N iterations."),
-            Field<bool>("--zero-init", "zeroInitLast", "Zero-initialise each unit's last BN."),
-            Field<bool>("--skip-non-finite", "skipNonFinite", "Skip steps whose loss is NaN or infinite instead of stopping."),
-            Field<string>("--from", "from", "Fine-tune: start from this checkpoint, run folder, safetensors or .pth state dict (a new classifier if classes differ)."),
-            Field<int>("--freeze-stages", "freezeStages", "Fine-tune: keep the stem and the first K stages fixed."),
-            Field<bool>("--freeze-bn", "freezeNorm", "Fine-tune: keep BN statistics fixed (as the paper does for detection)."),
-            Field<int>("--classes", "classes", "Classifier outputs (default: the data's classes)."),
-            Field<bool>("--sync-bn", "syncBatchNorm", "Under mpirun: BN uses the statistics of the whole global batch (all ranks), so N ranks × b train as 1 × N·b."),
+            Field("--model", c => c.Model, "Network name (see 'resnet models')."),
+            Field("--data", c => c.Data, "cifar10, cifar100, an ImageFolder root (train/ and test/ or val/), or a .tar.gz of one."),
+            Field("--data-dir", c => c.DataDir, "An existing folder with the CIFAR binaries (or to download them into)."),
+            Field("--iterations", c => c.Iterations, "Total mini-batches."),
+            Field("--batch-size", c => c.BatchSize, "Images per mini-batch."),
+            Field("--lr", c => c.LearningRate, "Peak learning rate."),
+            Field("--momentum", c => c.Momentum, "SGD momentum."),
+            Field("--weight-decay", c => c.WeightDecay, "L2 weight decay."),
+            Field("--nesterov", c => c.Nesterov, "Nesterov momentum."),
+            Field("--schedule", c => c.Schedule, "Step, Plateau, Cosine or OneCycle."),
+            Field("--warmup", c => c.WarmupIterations, "Linear warm-up iterations."),
+            Field("--label-smoothing", c => c.LabelSmoothing, "Label smoothing (0 = none)."),
+            Field("--validation", c => c.Validation, "Hold out 5k training images and evaluate on them (paper 4.2)."),
+            Named("--augmentation", c => c.Augmentation, "augmentation", "cifar, imagenet, imagenet-rrc or none."),
+            Named("--normalization", c => c.Normalization, "normalization", "per-pixel-mean or per-channel."),
+            Optional("--crop", c => c.CropSize, "Network input side."),
+            Named("--progressive-mode", c => c.ProgressiveMode, "progressive mode", "How --progressive shrinks a batch: resize (downscale the whole image) or crop (a window at the original scale)."),
+            Field("--seed", c => c.Seed, "Seed of initialisation, shuffling and augmentation."),
+            Field("--workers", c => c.Workers, "Data-loading threads."),
+            Field("--device", c => c.Device, "cpu, cuda, cuda:N or auto."),
+            Field("--eval-every", c => c.EvalEvery, "Evaluate every N iterations (0 = every epoch)."),
+            Field("--log-every", c => c.LogEvery, "Log every N iterations."),
+            Field("--zero-init", c => c.ZeroInitLast, "Zero-initialise each unit's last BN."),
+            Field("--skip-non-finite", c => c.SkipNonFinite, "Skip steps whose loss is NaN or infinite instead of stopping."),
+            Field("--from", c => c.From, "Fine-tune: start from this checkpoint, run folder, safetensors or .pth state dict (a new classifier if classes differ)."),
+            Field("--freeze-stages", c => c.FreezeStages, "Fine-tune: keep the stem and the first K stages fixed."),
+            Field("--freeze-bn", c => c.FreezeNorm, "Fine-tune: keep BN statistics fixed (as the paper does for detection)."),
+            Optional("--classes", c => c.Classes, "Classifier outputs (default: the data's classes)."),
+            Field("--sync-bn", c => c.SyncBatchNorm, "Under mpirun: BN uses the statistics of the whole global batch (all ranks), so N ranks × b train as 1 × N·b."),
         ];
         var progressive = new Option<string?>("--progressive")
         {
@@ -143,46 +156,19 @@ static class TrainCommand
         return command;
     }
 
-    /// <summary>Recipe, then the JSON file's fields, then the flags that were given.</summary>
-    internal static TrainingConfig Resolve(ParseResult parse, IReadOnlyList<(Option Option, string Field)> fields, string recipeName, FileInfo? file, double? budget, double? epochs, string? milestones, bool? decayNormAndBias,
-        string? progressive = null)
+    /// <summary>The flags that were given as overrides, resolved by <see cref="TrainingConfig.Resolve"/> (recipe, then the JSON file, then them).</summary>
+    static TrainingConfig Resolve(ParseResult parse, IReadOnlyList<(Option Option, Action<ParseResult, TrainingOverrides> Set)> fields, string recipeName, FileInfo? file, double? budget,
+        double? epochs, string? milestones, bool? decayNormAndBias, string? progressive)
     {
-        if (epochs is not null && fields.Any(f => f.Field == "iterations" && parse.GetResult(f.Option) is { Implicit: false }))
+        var overrides = new TrainingOverrides();
+        foreach (var (option, set) in fields)
+            if (parse.GetResult(option) is { Implicit: false }) set(parse, overrides); // only flags the user gave
+        if (epochs is not null && overrides.Sets(nameof(TrainingConfig.Iterations)))
             throw new ArgumentException("Give --epochs or --iterations, not both: --epochs sets the iterations from the data.");
-        var node = JsonSerializer.SerializeToNode(Recipes.Get(recipeName), Checkpoint.Json)!.AsObject();
-        if (file is not null)
-        {
-            if (!file.Exists) throw new FileNotFoundException($"Config file '{file.FullName}' does not exist.", file.FullName);
-            var overrides = JsonNode.Parse(File.ReadAllText(file.FullName)) as JsonObject
-                            ?? throw new InvalidDataException($"'{file.FullName}' must hold a JSON object of TrainingConfig fields.");
-            foreach (var (key, value) in overrides)
-            {
-                var match = node.Select(p => p.Key).FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase))
-                            ?? throw new ArgumentException($"'{file.Name}' sets unknown field '{key}'. Known fields: {string.Join(", ", node.Select(p => p.Key))}.");
-                node[match] = value?.DeepClone();
-            }
-        }
-        foreach (var (option, field) in fields)
-        {
-            if (parse.GetResult(option) is not { Implicit: false }) continue; // only flags the user gave
-            node[field] = JsonSerializer.SerializeToNode(parse.GetResult(option)!.GetValueOrDefault<object>(), Checkpoint.Json);
-        }
-        if (milestones is not null) node["milestones"] = new JsonArray(milestones.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(m => (JsonNode)int.Parse(m.Trim())).ToArray());
-        if (decayNormAndBias is { } d) node["decayNormAndBias"] = d;
-        if (progressive is not null) node["progressiveResize"] = JsonSerializer.SerializeToNode(ProgressiveResize.Parse(progressive), Checkpoint.Json);
-        TrainingConfig config;
-        try
-        {
-            config = node.Deserialize<TrainingConfig>(Checkpoint.Json)!;
-        }
-        catch (JsonException e)
-        {
-            throw new ArgumentException($"The configuration does not read as a TrainingConfig: {e.Message}");
-        }
-        ModelZoo.Get(config.Model); // fail now on an unknown network, not after loading data
-        if (epochs is { } ep) config = config with { Epochs = ep };
-        if (budget is { } b) config = config.Scaled(b);
-        return config.Validate();
+        if (milestones is not null) overrides.Set(c => c.Milestones, milestones.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(m => int.Parse(m.Trim(), CultureInfo.InvariantCulture)).ToArray());
+        if (decayNormAndBias is { } d) overrides.Set(c => c.DecayNormAndBias, d);
+        if (progressive is not null) overrides.Set(c => c.ProgressiveResize, ProgressiveResize.Parse(progressive));
+        return TrainingConfig.Resolve(recipeName, file?.FullName, overrides, epochs, budget);
     }
 
     static TrainingResult WithProgress(Func<ITrainingObserver, TrainingResult> train)

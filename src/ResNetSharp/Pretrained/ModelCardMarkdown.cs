@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using ResNetSharp.Runtime;
 
 namespace ResNetSharp.Pretrained;
 
@@ -52,7 +53,7 @@ public static class ModelCardMarkdown
         var cfg = card.Config;
         md.AppendLine(c, $"- recipe `{card.Recipe}`: SGD, batch {cfg.BatchSize}, momentum {cfg.Momentum.ToString(c)}, weight decay {cfg.WeightDecay.ToString(c)}, " +
                          $"learning rate {cfg.LearningRate.ToString(c)} ({cfg.Schedule}{(cfg.Milestones.Count > 0 ? $", ÷{(1 / cfg.Gamma).ToString("0.#", c)} at {string.Join(", ", cfg.Milestones.Select(m => m.ToString("N0", c)))}" : "")}), " +
-                         $"augmentation `{cfg.Augmentation}`, normalisation `{cfg.Normalization}`");
+                         $"augmentation `{NamedEnum.Name(cfg.Augmentation)}`, normalisation `{NamedEnum.Name(cfg.Normalization)}`");
         md.AppendLine(c, $"- seed {card.Seed}, {card.Iterations:N0} iterations ({card.Epochs.ToString("0.##", c)} epochs), {(card.TrainingSeconds / 3600).ToString("0.00", c)} hours of training");
         md.AppendLine(c, $"- released from the run's `{card.Checkpoint}`; the resolved configuration is `config.json` (`resnet train --config config.json` repeats it exactly); metrics per logged iteration are in `metrics.csv`");
         md.AppendLine();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using ResNetSharp.Runtime;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Pretrained;
@@ -12,40 +13,40 @@ namespace ResNetSharp.Pretrained;
 /// </summary>
 public static class TrainCommandLine
 {
-    /// <summary>Config fields (JSON names) and the <c>train</c> flags that set them.</summary>
+    /// <summary>Config fields (by their JSON names, made from the property names) and the <c>train</c> flags that set them.</summary>
     internal static IReadOnlyDictionary<string, string> Flags { get; } = new Dictionary<string, string>
     {
-        ["model"] = "--model",
-        ["data"] = "--data",
-        ["dataDir"] = "--data-dir",
-        ["iterations"] = "--iterations",
-        ["batchSize"] = "--batch-size",
-        ["learningRate"] = "--lr",
-        ["momentum"] = "--momentum",
-        ["weightDecay"] = "--weight-decay",
-        ["schedule"] = "--schedule",
-        ["warmupIterations"] = "--warmup",
-        ["labelSmoothing"] = "--label-smoothing",
-        ["augmentation"] = "--augmentation",
-        ["normalization"] = "--normalization",
-        ["cropSize"] = "--crop",
-        ["progressiveMode"] = "--progressive-mode",
-        ["seed"] = "--seed",
-        ["workers"] = "--workers",
-        ["device"] = "--device",
-        ["evalEvery"] = "--eval-every",
-        ["logEvery"] = "--log-every",
-        ["from"] = "--from",
-        ["freezeStages"] = "--freeze-stages",
-        ["classes"] = "--classes",
-        ["milestones"] = "--milestones",
-        ["progressiveResize"] = "--progressive",
+        [Name(nameof(TrainingConfig.Model))] = "--model",
+        [Name(nameof(TrainingConfig.Data))] = "--data",
+        [Name(nameof(TrainingConfig.DataDir))] = "--data-dir",
+        [Name(nameof(TrainingConfig.Iterations))] = "--iterations",
+        [Name(nameof(TrainingConfig.BatchSize))] = "--batch-size",
+        [Name(nameof(TrainingConfig.LearningRate))] = "--lr",
+        [Name(nameof(TrainingConfig.Momentum))] = "--momentum",
+        [Name(nameof(TrainingConfig.WeightDecay))] = "--weight-decay",
+        [Name(nameof(TrainingConfig.Schedule))] = "--schedule",
+        [Name(nameof(TrainingConfig.WarmupIterations))] = "--warmup",
+        [Name(nameof(TrainingConfig.LabelSmoothing))] = "--label-smoothing",
+        [Name(nameof(TrainingConfig.Augmentation))] = "--augmentation",
+        [Name(nameof(TrainingConfig.Normalization))] = "--normalization",
+        [Name(nameof(TrainingConfig.CropSize))] = "--crop",
+        [Name(nameof(TrainingConfig.ProgressiveMode))] = "--progressive-mode",
+        [Name(nameof(TrainingConfig.Seed))] = "--seed",
+        [Name(nameof(TrainingConfig.Workers))] = "--workers",
+        [Name(nameof(TrainingConfig.Device))] = "--device",
+        [Name(nameof(TrainingConfig.EvalEvery))] = "--eval-every",
+        [Name(nameof(TrainingConfig.LogEvery))] = "--log-every",
+        [Name(nameof(TrainingConfig.From))] = "--from",
+        [Name(nameof(TrainingConfig.FreezeStages))] = "--freeze-stages",
+        [Name(nameof(TrainingConfig.Classes))] = "--classes",
+        [Name(nameof(TrainingConfig.Milestones))] = "--milestones",
+        [Name(nameof(TrainingConfig.ProgressiveResize))] = "--progressive",
         // switches: the flag alone sets true
-        ["nesterov"] = "--nesterov",
-        ["validation"] = "--validation",
-        ["zeroInitLast"] = "--zero-init",
-        ["skipNonFinite"] = "--skip-non-finite",
-        ["freezeNorm"] = "--freeze-bn",
+        [Name(nameof(TrainingConfig.Nesterov))] = "--nesterov",
+        [Name(nameof(TrainingConfig.Validation))] = "--validation",
+        [Name(nameof(TrainingConfig.ZeroInitLast))] = "--zero-init",
+        [Name(nameof(TrainingConfig.SkipNonFinite))] = "--skip-non-finite",
+        [Name(nameof(TrainingConfig.FreezeNorm))] = "--freeze-bn",
     };
 
     /// <summary>The arguments after <c>resnet</c> (starting with "train") that resolve to <paramref name="config"/>.</summary>
@@ -59,7 +60,7 @@ public static class TrainCommandLine
         foreach (var (field, value) in wanted)
         {
             if (JsonNode.DeepEquals(value, start[field])) continue;
-            if (field == "decayNormAndBias" && value?.GetValue<bool>() == false)
+            if (field == Name(nameof(TrainingConfig.DecayNormAndBias)) && value?.GetValue<bool>() == false)
             {
                 args.Add("--no-decay-norm-bias");
                 continue;
@@ -72,10 +73,10 @@ public static class TrainCommandLine
                     break;
                 case JsonValueKind.False:
                     return ConfigFile; // a switch cannot turn a recipe's true off
-                case JsonValueKind.Array when field == "milestones":
+                case JsonValueKind.Array when field == Name(nameof(TrainingConfig.Milestones)):
                     args.AddRange([flag, string.Join(",", value.AsArray().Select(m => m!.GetValue<int>()))]);
                     break;
-                case JsonValueKind.Array when field == "progressiveResize":
+                case JsonValueKind.Array when field == Name(nameof(TrainingConfig.ProgressiveResize)):
                     args.AddRange([flag, string.Join(",", config.ProgressiveResize.Select(p => $"{p.Side}:{p.Until.ToString("R", CultureInfo.InvariantCulture)}"))]);
                     break;
                 case JsonValueKind.String:
@@ -94,6 +95,9 @@ public static class TrainCommandLine
     /// <summary>The command as one line for people (arguments with spaces or shell characters single-quoted).</summary>
     public static string Format(IReadOnlyList<string> arguments) =>
         "resnet " + string.Join(" ", arguments.Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "-_.,:/=+@".Contains(c)) ? a : $"'{a.Replace("'", "'\\''")}'"));
+
+    /// <summary>The JSON name of a <see cref="TrainingConfig"/> property, as config.json and checkpoints write it.</summary>
+    static string Name(string property) => ArtefactJson.Options.PropertyNamingPolicy!.ConvertName(property);
 
     static IReadOnlyList<string> ConfigFile { get; } = ["train", "--config", "config.json"];
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using ResNetSharp.Data;
 using ResNetSharp.Models;
@@ -63,8 +64,19 @@ public sealed class Checkpoint : IDisposable
     /// <summary>JSON settings of checkpoints, run folders and config files: <see cref="ArtefactJson.Options"/>.</summary>
     public static JsonSerializerOptions Json => ArtefactJson.Options;
 
-    /// <summary>The resolved training configuration.</summary>
-    public required TrainingConfig Config { get; init; }
+    /// <summary>The resolved training configuration; an imported model has none (<see cref="Imported"/>) and fails here saying so.</summary>
+    [AllowNull]
+    public required TrainingConfig Config
+    {
+        get => config ?? throw new InvalidDataException($"This checkpoint was imported from {Imported?.Source}, not trained: it has no training configuration. " +
+                                                        "Use it with predict, features, eval --data, export or train --from.");
+        init => config = value;
+    }
+
+    readonly TrainingConfig? config;
+
+    /// <summary>Where an imported model came from and its view of an image; null for a checkpoint of a training run.</summary>
+    public ImportedModel? Imported { get; init; }
 
     /// <summary>The network description.</summary>
     public required NetworkSpec Spec { get; init; }
@@ -86,6 +98,23 @@ public sealed class Checkpoint : IDisposable
 
     /// <summary>libtorch's CPU generator state, if saved.</summary>
     public Tensor? RngState { get; init; }
+
+    /// <summary>
+    /// Writes an imported model (<c>resnet import</c>) as a checkpoint atomically: its weights, description, classes, normalisation
+    /// and provenance (<see cref="ImportedModel"/>), with no training configuration, optimiser or progress, since it was not trained here.
+    /// </summary>
+    public static void SaveImported(string path, ResNet model, IReadOnlyList<string> classNames, Normalization normalization, ImportedModel imported)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["imported"] = JsonSerializer.Serialize(imported, Json),
+            ["spec"] = JsonSerializer.Serialize(model.Spec, Json),
+            ["classes"] = JsonSerializer.Serialize(classNames, Json),
+            ["normalization"] = JsonSerializer.Serialize(normalization, Json),
+        };
+        TensorFile.Write(path, [.. model.state_dict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value))], metadata);
+    }
 
     /// <summary>Writes a checkpoint atomically (temporary file, then rename).</summary>
     public static void Save(string path, ResNet model, Sgd? optimizer, TrainingConfig config, IReadOnlyList<string> classNames,
@@ -121,13 +150,21 @@ public sealed class Checkpoint : IDisposable
                                                "Plain weight files load with the weights commands instead.");
             T Read<T>(string key) => JsonSerializer.Deserialize<T>(metadata.GetValueOrDefault(key) ?? throw new InvalidDataException($"'{path}' has no '{key}'."), Json)
                                      ?? throw new InvalidDataException($"'{path}' has an empty '{key}'.");
+            var imported = metadata.ContainsKey("imported") ? Read<ImportedModel>("imported") : null;
+            var config = imported is null ? Read<TrainingConfig>("config") : null;
+            if (config is { Recipe: ImportedModel.LegacyRecipe }) // an import written before provenance: its config was made up
+            {
+                imported = new ImportedModel(config.Data, config.CropSize ?? Read<NetworkSpec>("spec").InputSize, config.TestResize, !config.UntrainedClassifier);
+                config = null;
+            }
             return new Checkpoint
             {
-                Config = Read<TrainingConfig>("config"),
+                Config = config,
+                Imported = imported,
                 Spec = Read<NetworkSpec>("spec"),
                 ClassNames = Read<string[]>("classes"),
                 Normalization = Read<Normalization>("normalization"),
-                Progress = Read<TrainingProgress>("progress"),
+                Progress = imported is null ? Read<TrainingProgress>("progress") : new TrainingProgress(),
                 ModelState = Take(tensors, "model."),
                 Momentum = Take(tensors, "optimizer.momentum."),
                 RngState = tensors.Remove("rng.torch", out var rng) ? rng : null,
@@ -149,10 +186,10 @@ public sealed class Checkpoint : IDisposable
         all.Where(p => p.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(p => p.Key[prefix.Length..], p => p.Value);
 
     /// <summary>The side of the network's input: the mean image's, else the training crop, else the description's.</summary>
-    public int InputSize => Normalization.MeanHeight > 0 ? Normalization.MeanHeight : Config.CropSize ?? Spec.InputSize;
+    public int InputSize => Normalization.MeanHeight > 0 ? Normalization.MeanHeight : Imported?.InputSize ?? Config!.CropSize ?? Spec.InputSize;
 
     /// <summary>The preprocessing the network was trained (or imported) with, as its evaluation applies it to photos.</summary>
-    public ImagePreprocessing Preprocessing => ImagePreprocessing.OfTrained(Normalization, InputSize, Config.TestResize);
+    public ImagePreprocessing Preprocessing => ImagePreprocessing.OfTrained(Normalization, InputSize, Imported is { } i ? i.TestResize : Config!.TestResize);
 
     /// <summary>Builds the network and loads the weights into it (strictly: every key must match).</summary>
     public ResNet CreateModel(Device? device = null)
@@ -174,4 +211,35 @@ public sealed class Checkpoint : IDisposable
         foreach (var t in ModelState.Values.Concat(Momentum.Values)) t.Dispose();
         RngState?.Dispose();
     }
+}
+
+/// <summary>
+/// Provenance of a model read from another tool's file (<c>resnet import</c>) rather than trained: the file, the input side and
+/// resize of its view of a photo, and whether its classifier holds trained weights (false for a feature extractor).
+/// </summary>
+/// <param name="Source">The file it was imported from (full path).</param>
+/// <param name="InputSize">Side of the network's input.</param>
+/// <param name="TestResize">Shorter side a photo is resized to before the centre crop.</param>
+/// <param name="HasTrainedClassifier">False when the graph ended at the pooled features.</param>
+public sealed record ImportedModel(string Source, int InputSize, int? TestResize, bool HasTrainedClassifier)
+{
+    /// <summary>The recipe name older imports wrote into a made-up training configuration.</summary>
+    public const string LegacyRecipe = "imported";
+
+    /// <summary>
+    /// The data set <paramref name="data"/> seen through this model's view (no augmentation, its crop and resize), as evaluation
+    /// opens it; the normalisation comes from the checkpoint.
+    /// </summary>
+    public TrainingConfig Evaluation(string data, string? dataDir) => new()
+    {
+        Recipe = LegacyRecipe,
+        Data = data,
+        DataDir = dataDir,
+        Augmentation = AugmentationKind.None,
+        CropSize = InputSize,
+        TestResize = TestResize,
+        Normalization = NormalizationKind.PerChannel,
+        Iterations = 1,
+        Milestones = [],
+    };
 }

@@ -55,6 +55,9 @@ public sealed class ModelFile : IDisposable
     /// <summary>The training configuration of a checkpoint (its data set and recipe); null for other kinds.</summary>
     public TrainingConfig? Config { get; init; }
 
+    /// <summary>Where an imported checkpoint came from (<c>resnet import</c>); null for other files.</summary>
+    public ImportedModel? Imported { get; init; }
+
     /// <summary>The input normalisation; null for a weights-only file.</summary>
     public Normalization? Normalization { get; init; }
 
@@ -119,8 +122,9 @@ public sealed class ModelFile : IDisposable
                     ClassNames = checkpoint.ClassNames,
                     Preprocessing = checkpoint.Preprocessing,
                     Normalization = checkpoint.Normalization,
-                    HasTrainedClassifier = !checkpoint.Config.UntrainedClassifier,
-                    Config = checkpoint.Config,
+                    HasTrainedClassifier = checkpoint.Imported?.HasTrainedClassifier ?? !checkpoint.Config!.UntrainedClassifier,
+                    Config = checkpoint.Imported is null ? checkpoint.Config : null,
+                    Imported = checkpoint.Imported,
                 };
         }
     }

@@ -27,15 +27,15 @@ public static class ProgressiveResize
 
     /// <summary>
     /// Shrinks a batch (N, C, H, W) to <paramref name="side"/> when that is smaller than it, keeping the memory format
-    /// (channels-last stays channels-last). <see cref="Resize"/> downscales the whole image (bilinear, antialiased);
-    /// <see cref="Crop"/> cuts a side x side window at an offset drawn from (<paramref name="seed"/>, <paramref name="iteration"/>),
+    /// (channels-last stays channels-last). <see cref="ProgressiveMode.Resize"/> downscales the whole image (bilinear, antialiased);
+    /// <see cref="ProgressiveMode.Crop"/> cuts a side x side window at an offset drawn from (<paramref name="seed"/>, <paramref name="iteration"/>),
     /// so objects keep the size they have at test time and a resumed run draws the same windows.
     /// </summary>
-    public static Tensor Apply(Tensor images, int? side, MemoryFormat format, string mode = Resize, int seed = 0, long iteration = 0)
+    public static Tensor Apply(Tensor images, int? side, MemoryFormat format, ProgressiveMode mode = ProgressiveMode.Resize, int seed = 0, long iteration = 0)
     {
         if (side is not { } s || (s >= images.shape[2] && s >= images.shape[3])) return images;
         Tensor small;
-        if (mode == Crop)
+        if (mode == ProgressiveMode.Crop)
         {
             var random = SampleRandom.For(seed, 0, iteration);
             int top = random.Next((int)images.shape[2] - s + 1), left = random.Next((int)images.shape[3] - s + 1);
@@ -47,12 +47,6 @@ public static class ProgressiveResize
         }
         return format == MemoryFormat.ChannelsLast ? ChannelsLast.Of(small) : small.contiguous();
     }
-
-    /// <summary>Mode that downscales the whole image.</summary>
-    public const string Resize = "resize";
-
-    /// <summary>Mode that cuts a smaller window at the original scale.</summary>
-    public const string Crop = "crop";
 
     /// <summary>Reads "16:0.35,24:0.7" (side:until, in order) as phases; an empty text means none.</summary>
     public static IReadOnlyList<ResizePhase> Parse(string text)

@@ -1,4 +1,8 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using ResNetSharp.Models;
+using ResNetSharp.Runtime;
 
 namespace ResNetSharp.Training;
 
@@ -28,7 +32,7 @@ public sealed record TrainingConfig
     public bool Validation { get; init; }
 
     /// <summary>"cifar" (pad 4, crop 32, flip), "imagenet" (scale [256,480], crop 224, flip, PCA lighting), "imagenet-rrc" or "none".</summary>
-    public string Augmentation { get; init; } = "cifar";
+    public AugmentationKind Augmentation { get; init; } = AugmentationKind.Cifar;
 
     /// <summary>
     /// Side of the training crop and of the single test view; null keeps the augmentation's own (32 CIFAR, 224 ImageNet).
@@ -53,10 +57,10 @@ public sealed record TrainingConfig
     public IReadOnlyList<ResizePhase> ProgressiveResize { get; init; } = [];
 
     /// <summary>How progressive resizing shrinks a batch: "resize" (downscale the whole image) or "crop" (a window at the original scale).</summary>
-    public string ProgressiveMode { get; init; } = Training.ProgressiveResize.Resize;
+    public ProgressiveMode ProgressiveMode { get; init; } = ProgressiveMode.Resize;
 
     /// <summary>"per-pixel-mean" (the paper) or "per-channel" (mean/std of the training set).</summary>
-    public string Normalization { get; init; } = "per-pixel-mean";
+    public NormalizationKind Normalization { get; init; } = NormalizationKind.PerPixelMean;
 
     /// <summary>Images per mini-batch.</summary>
     public int BatchSize { get; init; } = 128;
@@ -158,6 +162,55 @@ public sealed record TrainingConfig
     /// </summary>
     public bool SyncBatchNorm { get; init; }
 
+    /// <summary>
+    /// The configuration of a new run, resolved in one place: the recipe named <paramref name="recipe"/>, then the fields of the
+    /// JSON file <paramref name="configFile"/> (names as in config.json, any case), then <paramref name="overrides"/> (only the
+    /// fields they set), then <paramref name="epochs"/> (<see cref="Epochs"/>; the run turns it into iterations once it knows its
+    /// data), then <paramref name="budget"/> (<see cref="Scaled"/>); the result is validated. Unknown recipes, networks and file
+    /// fields fail by name with the known ones.
+    /// </summary>
+    public static TrainingConfig Resolve(string recipe, string? configFile = null, TrainingOverrides? overrides = null, double? epochs = null, double? budget = null)
+    {
+        var config = Recipes.Get(recipe);
+        if (configFile is not null) config = MergeFile(config, configFile);
+        config = overrides?.ApplyTo(config) ?? config;
+        ModelZoo.Get(config.Model); // fail now on an unknown network, not after loading data
+        if (epochs is { } ep) config = config with { Epochs = ep };
+        if (budget is { } b) config = config.Scaled(b);
+        return config.Validate();
+    }
+
+    /// <summary><paramref name="config"/> with the fields of the JSON object in <paramref name="path"/> replaced.</summary>
+    static TrainingConfig MergeFile(TrainingConfig config, string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"Config file '{full}' does not exist.", full);
+        var node = JsonSerializer.SerializeToNode(config, ArtefactJson.Options)!.AsObject();
+        var fields = JsonNode.Parse(File.ReadAllText(full)) as JsonObject
+                     ?? throw new InvalidDataException($"'{full}' must hold a JSON object of TrainingConfig fields.");
+        foreach (var (key, value) in fields)
+        {
+            var match = node.Select(p => p.Key).FirstOrDefault(k => k.Equals(key, StringComparison.OrdinalIgnoreCase))
+                        ?? throw new ArgumentException($"'{Path.GetFileName(full)}' sets unknown field '{key}'. Known fields: {string.Join(", ", node.Select(p => p.Key))}.");
+            node[match] = value?.DeepClone();
+        }
+        try
+        {
+            return node.Deserialize<TrainingConfig>(ArtefactJson.Options)!;
+        }
+        catch (JsonException e)
+        {
+            throw new ArgumentException($"The configuration does not read as a TrainingConfig: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// The same run with <see cref="Epochs"/> turned into iterations of <paramref name="batchesPerEpoch"/> batches (milestones
+    /// and warm-up scaled alike, <see cref="Epochs"/> cleared); unchanged without <see cref="Epochs"/>.
+    /// </summary>
+    public TrainingConfig InIterations(int batchesPerEpoch) =>
+        Epochs is { } epochs ? WithIterations((int)Math.Round(epochs * batchesPerEpoch)) with { Epochs = null } : this;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field that makes no sense.</summary>
     public TrainingConfig Validate()
     {
@@ -171,13 +224,10 @@ public sealed record TrainingConfig
         Training.ProgressiveResize.Validate(ProgressiveResize);
         if (CropSize is { } crop && ProgressiveResize.FirstOrDefault(p => p.Side > crop) is { } big)
             throw new ArgumentException($"A progressive-resize side of {big.Side} is larger than the {crop}-pixel crop.");
-        if (ProgressiveMode is not (Training.ProgressiveResize.Resize or Training.ProgressiveResize.Crop))
-            throw new ArgumentException($"Unknown progressive mode '{ProgressiveMode}'. Use resize or crop.");
+        if (!Enum.IsDefined(ProgressiveMode)) throw new ArgumentException($"Unknown progressive mode '{ProgressiveMode}'. Use resize or crop.");
         if (LogEvery < 1) throw new ArgumentException("logEvery must be at least 1.");
-        if (Augmentation is not ("cifar" or "imagenet" or "imagenet-rrc" or "none"))
-            throw new ArgumentException($"Unknown augmentation '{Augmentation}'. Use cifar, imagenet, imagenet-rrc or none.");
-        if (Normalization is not ("per-pixel-mean" or "per-channel"))
-            throw new ArgumentException($"Unknown normalization '{Normalization}'. Use per-pixel-mean or per-channel.");
+        if (!Enum.IsDefined(Augmentation)) throw new ArgumentException($"Unknown augmentation '{Augmentation}'. Use cifar, imagenet, imagenet-rrc or none.");
+        if (!Enum.IsDefined(Normalization)) throw new ArgumentException($"Unknown normalization '{Normalization}'. Use per-pixel-mean or per-channel.");
         return this;
     }
 
@@ -206,6 +256,45 @@ public sealed record TrainingConfig
     }
 }
 
+/// <summary>How training images are augmented; JSON files and the command line write the names in quotes.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AugmentationKind>))]
+public enum AugmentationKind
+{
+    /// <summary>"cifar": pad 4, random 32-pixel crop, horizontal flip (section 4.2).</summary>
+    [JsonStringEnumMemberName("cifar")] Cifar,
+
+    /// <summary>"imagenet": scale augmentation (shorter side in [256, 480]), 224 crop, flip, PCA lighting (section 3.4).</summary>
+    [JsonStringEnumMemberName("imagenet")] ImageNet,
+
+    /// <summary>"imagenet-rrc": random resized crop and flip (torchvision's recipe, not the paper's).</summary>
+    [JsonStringEnumMemberName("imagenet-rrc")] ImageNetRandomResizedCrop,
+
+    /// <summary>"none": training images go through the test view.</summary>
+    [JsonStringEnumMemberName("none")] None,
+}
+
+/// <summary>How pixels are normalised before the network; JSON files and the command line write the names in quotes.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NormalizationKind>))]
+public enum NormalizationKind
+{
+    /// <summary>"per-pixel-mean": subtract the mean image of the training set (the paper).</summary>
+    [JsonStringEnumMemberName("per-pixel-mean")] PerPixelMean,
+
+    /// <summary>"per-channel": mean and standard deviation per channel of the training set.</summary>
+    [JsonStringEnumMemberName("per-channel")] PerChannel,
+}
+
+/// <summary>How progressive resizing shrinks a batch; JSON files and the command line write the names in quotes.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<ProgressiveMode>))]
+public enum ProgressiveMode
+{
+    /// <summary>"resize": downscale the whole image.</summary>
+    [JsonStringEnumMemberName("resize")] Resize,
+
+    /// <summary>"crop": cut a smaller window at the original scale.</summary>
+    [JsonStringEnumMemberName("crop")] Crop,
+}
+
 /// <summary>The named recipes: the paper's two and CPU-sized ones.</summary>
 public static class Recipes
 {
@@ -228,7 +317,7 @@ public static class Recipes
         Recipe = "paper-imagenet",
         Model = "resnet34",
         Data = "imagenet",
-        Augmentation = "imagenet",
+        Augmentation = AugmentationKind.ImageNet,
         BatchSize = 256,
         Schedule = ScheduleKind.Plateau,
         Iterations = 600_000,

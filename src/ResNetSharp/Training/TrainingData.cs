@@ -58,7 +58,7 @@ public sealed record TrainingData(
             description += $", {trainCount:N0} train / {test.Count:N0} test images";
         }
         var (trainTransform, testTransform) = Transforms(config, test);
-        normalization ??= config.Normalization == "per-channel" ? PerChannel(train, testTransform) : Normalization.PerPixelMean(MeanImage.Compute(train, testTransform));
+        normalization ??= config.Normalization == NormalizationKind.PerChannel ? PerChannel(train, testTransform) : Normalization.PerPixelMean(MeanImage.Compute(train, testTransform));
         return new TrainingData(train, test, trainTransform, testTransform, normalization, description, isSample) { ListedSource = listed };
     }
 
@@ -166,18 +166,18 @@ public sealed record TrainingData(
     static (IImageTransform Train, IImageTransform Test) Transforms(TrainingConfig config, IImageDataset testSet)
     {
         var sample = testSet.Image(0);
-        var crop = config.CropSize ?? (config.Augmentation.StartsWith("imagenet", StringComparison.Ordinal) ? 224 : Math.Min(sample.Width, sample.Height));
+        var crop = config.CropSize ?? (config.Augmentation is AugmentationKind.ImageNet or AugmentationKind.ImageNetRandomResizedCrop ? 224 : Math.Min(sample.Width, sample.Height));
         // Test views follow the paper: CIFAR tests on the original image (its centre crop when --crop is
         // smaller); ImageNet on a centre crop of the image resized to shorter side 256 (scaled with the crop).
         IImageTransform test = config.TestResize is { } resize ? new CenterCrop(crop, resize)
-            : config.Augmentation is "cifar" or "none"
+            : config.Augmentation is AugmentationKind.Cifar or AugmentationKind.None
             ? (crop == sample.Width && crop == sample.Height ? new OriginalImage(crop, crop) : new CenterCrop(crop, ResizeShorterSide: null))
             : new CenterCrop(crop, TestView.PaperShorterSide(crop));
         IImageTransform augment = config.Augmentation switch
         {
-            "cifar" => new CifarAugmentation { CropSize = crop },
-            "imagenet" => new ImageNetAugmentation { CropSize = crop, MinShorterSide = crop * 256 / 224, MaxShorterSide = crop * 480 / 224 },
-            "imagenet-rrc" => new ImageNetAugmentation { CropSize = crop, Mode = CropMode.RandomResizedCrop, Lighting = null },
+            AugmentationKind.Cifar => new CifarAugmentation { CropSize = crop },
+            AugmentationKind.ImageNet => new ImageNetAugmentation { CropSize = crop, MinShorterSide = crop * 256 / 224, MaxShorterSide = crop * 480 / 224 },
+            AugmentationKind.ImageNetRandomResizedCrop => new ImageNetAugmentation { CropSize = crop, Mode = CropMode.RandomResizedCrop, Lighting = null },
             _ => test,
         };
         return (augment, test);

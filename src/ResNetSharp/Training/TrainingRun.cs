@@ -59,7 +59,6 @@ public static class TrainingRun
             throw new ArgumentException($"'{runDirectory}' already holds a run. Continue it with --resume {runDirectory}, or choose another --out folder.");
         try
         {
-            WriteConfig(runDirectory, config);
             return Train(config, runDirectory, null, observer, cancel, comm);
         }
         catch when (!File.Exists(latest))
@@ -125,7 +124,6 @@ public static class TrainingRun
         {
             // The sample stands in for CIFAR-10 on an offline machine: a few minutes, not the paper's schedule.
             config = config.Scaled(SampleIterations / (double)config.Iterations);
-            if (root) WriteConfig(runDirectory, config);
             observer.Note($"on the embedded sample the schedule is scaled down to {config.Iterations} iterations (milestones {string.Join(", ", config.Milestones)})");
         }
         if (comm.Size > 1)
@@ -198,10 +196,10 @@ public static class TrainingRun
         if (data.ClassNames.Count < 2)
             observer.Note($"the data has one class ({data.ClassNames[0]}): every prediction is right, so the errors will read 0%. Add a folder per class to learn something.");
 
-        if (resume is null && config.Epochs is { } epochs)
+        if (resume is null)
         {
-            config = config.WithIterations((int)Math.Round(epochs * train.BatchesPerEpoch)) with { Epochs = null };
-            if (root) WriteConfig(runDirectory, config);
+            config = config.InIterations(train.BatchesPerEpoch);
+            if (root) WriteConfig(runDirectory, config); // once, as it trains: after the sample's scaling and the epochs
         }
 
         using var sgd = new Sgd(model.named_parameters(), config.LearningRate, config.Momentum, config.WeightDecay, config.Nesterov, config.DecayNormAndBias);

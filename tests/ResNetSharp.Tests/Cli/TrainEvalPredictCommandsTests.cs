@@ -132,6 +132,21 @@ public sealed class TrainEvalPredictCommandsTests
         Assert.Contains("--epochs or --iterations", result.Stderr);
     }
 
+    [Theory]
+    [InlineData("--augmentation", "cifar, imagenet, imagenet-rrc or none")]
+    [InlineData("--normalization", "per-pixel-mean or per-channel")]
+    [InlineData("--progressive-mode", "resize or crop")]
+    public void Should_Reject_An_Unknown_Option_Name_Listing_The_Valid_Ones(string flag, string valid)
+    {
+        using var data = new TinyData(perClass: 2, testPerClass: 1);
+
+        var result = CliRunner.Run("train", "--data", data.Root, flag, "squeeze");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"'squeeze'. Use {valid}.", result.Stderr);
+        Assert.Single(result.Stderr.Trim().Split('\n'));
+    }
+
     [Fact]
     public void Should_Reject_An_Unknown_Config_Field_By_Name()
     {

@@ -32,7 +32,7 @@ public sealed class ProgressiveResizeTests
         Assert.Contains("rising", Assert.Throws<ArgumentException>(() => ProgressiveResize.Parse("16:1")).Message);
         Assert.Contains("at least 8", Assert.Throws<ArgumentException>(() => ProgressiveResize.Parse("4:0.5")).Message);
         Assert.Contains("larger than", Assert.Throws<ArgumentException>(() => (Recipes.CifarCpu with { CropSize = 16, ProgressiveResize = Phases }).Validate()).Message);
-        Assert.Contains("resize or crop", Assert.Throws<ArgumentException>(() => (Recipes.CifarCpu with { ProgressiveMode = "squeeze" }).Validate()).Message);
+        Assert.Contains("resize or crop", Assert.Throws<ArgumentException>(() => (Recipes.CifarCpu with { ProgressiveMode = (ProgressiveMode)7 }).Validate()).Message);
     }
 
     [Fact]
@@ -63,11 +63,11 @@ public sealed class ProgressiveResizeTests
         using var batch = (rows + columns).expand(2, 3, 32, 32).contiguous();
 
         // When a 20-pixel window is cut at iteration 7, twice, and at another iteration
-        using var a = ProgressiveResize.Apply(batch, 20, MemoryFormat.Contiguous, ProgressiveResize.Crop, seed: 3, iteration: 7);
-        using var b = ProgressiveResize.Apply(batch, 20, MemoryFormat.Contiguous, ProgressiveResize.Crop, seed: 3, iteration: 7);
+        using var a = ProgressiveResize.Apply(batch, 20, MemoryFormat.Contiguous, ProgressiveMode.Crop, seed: 3, iteration: 7);
+        using var b = ProgressiveResize.Apply(batch, 20, MemoryFormat.Contiguous, ProgressiveMode.Crop, seed: 3, iteration: 7);
         var windows = Enumerable.Range(0, 20).Select(i =>
         {
-            using var w = ProgressiveResize.Apply(batch, 20, MemoryFormat.Contiguous, ProgressiveResize.Crop, seed: 3, iteration: i);
+            using var w = ProgressiveResize.Apply(batch, 20, MemoryFormat.Contiguous, ProgressiveMode.Crop, seed: 3, iteration: i);
             return w[0, 0, 0, 0].item<float>();
         }).Distinct().Count();
 

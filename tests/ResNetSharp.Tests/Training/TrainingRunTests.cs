@@ -28,16 +28,16 @@ public sealed class TrainingRunTests
 
     [Theory]
     [InlineData(null)]
-    [InlineData(ProgressiveResize.Resize)]
-    [InlineData(ProgressiveResize.Crop)]
-    public void Should_Resume_An_Interrupted_Run_To_Bit_Identical_Weights(string? progressiveMode)
+    [InlineData(ProgressiveMode.Resize)]
+    [InlineData(ProgressiveMode.Crop)]
+    public void Should_Resume_An_Interrupted_Run_To_Bit_Identical_Weights(ProgressiveMode? progressiveMode)
     {
         // (with progressive resizing the interruption falls inside the shrunk phase)
         using var data = new TinyData(size: 16);
         var config = data.Config(12) with
         {
             ProgressiveResize = progressiveMode is null ? [] : [new ResizePhase(8, 0.5)],
-            ProgressiveMode = progressiveMode ?? ProgressiveResize.Resize,
+            ProgressiveMode = progressiveMode ?? ProgressiveMode.Resize,
         };
 
         // Given an uninterrupted run
