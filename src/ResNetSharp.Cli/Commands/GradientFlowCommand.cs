@@ -8,9 +8,10 @@ namespace ResNetSharp.Cli.Commands;
 /// <summary><c>resnet reproduce gradient-flow [--depths 20,32,...] [--data PATH] [--out DIR] [--plan]</c>: an analysis at initialisation, no training.</summary>
 static class GradientFlowCommand
 {
-    public static int Run(string? data, string? output, string? depths, bool planOnly, bool json)
+    public static int Run(string? data, string? output, string? depths, int? batch, bool planOnly, bool json)
     {
-        var options = new GradientFlowOptions { Depths = depths is null ? new GradientFlowOptions().Depths : ParseDepths(depths) }.Validate();
+        var defaults = new GradientFlowOptions();
+        var options = new GradientFlowOptions { Depths = depths is null ? defaults.Depths : ParseDepths(depths), Images = batch ?? defaults.Images }.Validate();
         var folder = output ?? Path.Combine("reproduce", GradientFlow.ExperimentName);
         var networks = options.Networks();
         if (planOnly)

@@ -32,15 +32,16 @@ static class ReproduceCommand
         var measureImages = new Option<int>("--measure-images") { Description = "Training images the final training error is measured on after training, in eval mode (default 10000).", DefaultValueFactory = _ => 10_000 };
         var depth = new Option<int?>("--depth") { Description = "Depth 6n+2 of the networks of activation-placement and shortcut-scaling (default 110, the paper's)." };
         var depths = new Option<string?>("--depths") { Description = $"Depths of {GradientFlow.ExperimentName}, comma-separated (default 20,32,44,56,110)." };
+        var images = new Option<int?>("--images") { Description = $"Images of the one batch {GradientFlow.ExperimentName} takes the loss on (default 16)." };
         var probeCache = new Option<string?>("--probe-cache") { Description = "File of cached speed probes for --plan (default: probe-speeds.json in the cache folder)." };
         var command = new Command("reproduce", "Reproduce an experiment of the paper: train its runs (resumable), then write report.md next to the paper's numbers.")
         {
-            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, measureImages, depth, depths, planOnly, probeCache, CommonOptions.Json,
+            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, measureImages, depth, depths, images, planOnly, probeCache, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             if (parse.GetValue(experiment)!.Trim().ToLowerInvariant() == GradientFlow.ExperimentName)
-                return GradientFlowCommand.Run(parse.GetValue(data), parse.GetValue(output), parse.GetValue(depths), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
+                return GradientFlowCommand.Run(parse.GetValue(data), parse.GetValue(output), parse.GetValue(depths), parse.GetValue(images), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
             var options = new ReproduceOptions
             {
                 Budget = parse.GetValue(budget),

@@ -25,7 +25,7 @@ public sealed record GradientFlowOptions
     public bool ZeroInitResidual { get; init; } = true;
 
     /// <summary>Images of the batch the loss is taken on.</summary>
-    public int Images { get; init; } = 64;
+    public int Images { get; init; } = 16;
 
     /// <summary>Seed of every network's initialisation (each is initialised afresh from it).</summary>
     public int Seed { get; init; }

@@ -58,9 +58,9 @@ public static class GradientFlowPlots
             predicted.LegendText = "predicted λ^k";
             all.AddRange([0, longest * Math.Log10(l)]);
         }
-        plot.Title($"Gradient norm at each unit's input, {LambdaText(lambda)}" + (lambda is null ? "" : " (shortcut × λ, residual × 1)") + $", {InitText(zero)}");
+        plot.Title($"{LambdaText(lambda)}{(lambda is null ? "" : " on the shortcut")}, {InitText(zero)}: ‖∂loss/∂x‖ at unit inputs");
         plot.XLabel("units crossed back from the last unit (k)");
-        plot.YLabel("‖∂loss/∂x‖ / its value at the last unit (log scale)");
+        plot.YLabel("‖g‖ / ‖g‖ at the last unit (log)");
         PlotStyle.FitY(plot, all, log: true);
         PlotStyle.LegendOutside(plot);
         return plot;
@@ -90,7 +90,7 @@ public static class GradientFlowPlots
                 all.Add(Math.Log(l));
             }
         }
-        plot.Title($"Slope of ln ‖∂loss/∂x‖ per unit crossed back, {InitText(zero)}");
+        plot.Title($"Slope of ln ‖∂loss/∂x‖ per unit crossed back, {InitText(zero)}" + (zero ? " (measured on the dashed lines)" : ""));
         plot.XLabel("depth (weighted layers)");
         plot.YLabel("slope per unit (natural log)");
         PlotStyle.FitY(plot, all, log: false);

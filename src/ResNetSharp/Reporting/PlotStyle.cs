@@ -108,7 +108,10 @@ public static class PlotStyle
                 var value = m * Math.Pow(10, power);
                 var at = Math.Log10(value);
                 if (at < low || at > high) continue;
-                if (steps.Contains(m)) ticks.AddMajor(at, value.ToString(value < 1 ? "0.###" : "0.#", System.Globalization.CultureInfo.InvariantCulture));
+                // powers of ten far from 1 in scientific notation, so that 1e-5 is not labelled "0"
+                var label = value is < 1e-3 or >= 1e5 ? value.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture)
+                    : value.ToString(value < 1 ? "0.###" : "0.#", System.Globalization.CultureInfo.InvariantCulture);
+                if (steps.Contains(m)) ticks.AddMajor(at, label);
                 else ticks.AddMinor(at);
             }
         }
