@@ -90,7 +90,7 @@ public static class GradientFlowPlots
                 all.Add(Math.Log(l));
             }
         }
-        plot.Title($"Slope of ln ‖∂loss/∂x‖ per unit crossed back, {InitText(zero)}" + (zero ? " (measured on the dashed lines)" : ""));
+        plot.Title($"Slope of ln ‖g‖ per unit crossed back, {InitText(zero)}");
         plot.XLabel("depth (weighted layers)");
         plot.YLabel("slope per unit (natural log)");
         PlotStyle.FitY(plot, all, log: false);
