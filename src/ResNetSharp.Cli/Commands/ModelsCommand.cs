@@ -59,7 +59,9 @@ static class ModelsCommand
     {
         var spec = ModelZoo.Get(name);
         var (parameters, macs) = NetworkCost.Of(spec);
-        return new ModelInfo(name, spec.Depth, spec.Stem == StemKind.Cifar ? "CIFAR" : "ImageNet", spec.Block.ToString().ToLowerInvariant(),
+        var variant = (spec.Activation != ActivationPlacement.Original ? $", {UnitVariants.Describe(spec.Activation)}" : "") +
+                      (spec.ShortcutVariant is { } v ? $", {v}" : "");
+        return new ModelInfo(name, spec.Depth, spec.Stem == StemKind.Cifar ? "CIFAR" : "ImageNet", spec.Block.ToString().ToLowerInvariant() + variant,
             spec.Residual ? spec.Shortcut.ToString() : "none", spec.PreActivation, parameters, macs, spec.InputSize, spec.Classes,
             [.. released.Where(r => r.Card.Network == name).Select(r => new PretrainedInfo(r.Name, r.Card.Dataset, r.Card.SingleView.Top1Error,
                 r.Card.FlipAveraged.Top1Error, r.Card.SingleView.Images, r.Card.EvaluatedOnSample, r.Source))]);

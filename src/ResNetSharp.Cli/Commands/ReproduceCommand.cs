@@ -18,7 +18,7 @@ static class ReproduceCommand
 {
     public static Command Create()
     {
-        var experiment = new Argument<string>("experiment") { Description = $"One of: {string.Join(", ", Experiments.Names)}." };
+        var experiment = new Argument<string>("experiment") { Description = $"One of: {string.Join(", ", Experiments.Names)}, {GradientFlow.ExperimentName} (no training)." };
         var budget = new Option<double>("--budget") { Description = "Fraction of every paper schedule to train, in (0, 1] (default 1: the full schedule).", DefaultValueFactory = _ => 1.0 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per network; the report gives best and mean ± std.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Output folder (default: reproduce/<experiment>); run again with the same folder to resume." };
@@ -30,13 +30,18 @@ static class ReproduceCommand
         var zeroInit = new Option<bool>("--zero-init-residual") { Description = "Residual nets start with each unit's last BN scale at zero (not the paper's init; steadies deep nets on short budgets)." };
         var planOnly = new Option<bool>("--plan") { Description = "Print the plan (runs, configurations, protocol) and its cost estimated from a short probe of each network, without training." };
         var measureImages = new Option<int>("--measure-images") { Description = "Training images the final training error is measured on after training, in eval mode (default 10000).", DefaultValueFactory = _ => 10_000 };
+        var depth = new Option<int?>("--depth") { Description = "Depth 6n+2 of the networks of activation-placement and shortcut-scaling (default 110, the paper's)." };
+        var depths = new Option<string?>("--depths") { Description = $"Depths of {GradientFlow.ExperimentName}, comma-separated (default 20,32,44,56,110)." };
+        var images = new Option<int?>("--images") { Description = $"Images of the one batch {GradientFlow.ExperimentName} takes the loss on (default 16)." };
         var probeCache = new Option<string?>("--probe-cache") { Description = "File of cached speed probes for --plan (default: probe-speeds.json in the cache folder)." };
         var command = new Command("reproduce", "Reproduce an experiment of the paper: train its runs (resumable), then write report.md next to the paper's numbers.")
         {
-            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, measureImages, planOnly, probeCache, CommonOptions.Json,
+            experiment, budget, seeds, output, runsFolder, data, dataDir, crop, extended, zeroInit, measureImages, depth, depths, images, planOnly, probeCache, CommonOptions.Json,
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
+            if (parse.GetValue(experiment)!.Trim().ToLowerInvariant() == GradientFlow.ExperimentName)
+                return GradientFlowCommand.Run(parse.GetValue(data), parse.GetValue(output), parse.GetValue(depths), parse.GetValue(images), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
             var options = new ReproduceOptions
             {
                 Budget = parse.GetValue(budget),
@@ -47,6 +52,7 @@ static class ReproduceCommand
                 Extended = parse.GetValue(extended),
                 ZeroInitResidual = parse.GetValue(zeroInit),
                 TrainMeasureImages = parse.GetValue(measureImages),
+                Depth = parse.GetValue(depth),
             };
             var plan = Experiments.Plan(parse.GetValue(experiment)!, options);
             var folder = parse.GetValue(output) ?? Path.Combine("reproduce", plan.Experiment);

@@ -60,6 +60,8 @@ public static class LayerResponses
     {
         if (model.Spec.PreActivation)
             throw new ArgumentException($"{model.Spec.Name} is a pre-activation net: its units have no BN output before an addition to measure (Fig. 7 is for post-activation nets).");
+        if (model.Spec.HasUnitVariant)
+            throw new ArgumentException($"{model.Spec.Name} is a unit variant of Identity Mappings: Fig. 7 measures the BN outputs of the original units.");
         var order = new List<string>();
         var sums = new Dictionary<string, (double Sum, double Squares, long Count)>();
         void Observe(string layer, Tensor response)

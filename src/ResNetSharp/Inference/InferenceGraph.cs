@@ -58,6 +58,10 @@ internal sealed record InferenceGraph(NetworkSpec Spec, IReadOnlyList<GraphOp> O
     public static InferenceGraph From(ResNet net)
     {
         var spec = net.Spec;
+        if (spec.HasUnitVariant)
+            throw new ArgumentException(
+                $"{spec.Name} has {(spec.Activation != ActivationPlacement.Original ? UnitVariants.Describe(spec.Activation) : spec.ShortcutVariant!.ToString())} units, " +
+                "which the inference graph (ONNX export, BN folding, the inference engine) does not build; run it with the TorchSharp module instead.");
         var state = net.state_dict();
         var builder = new Builder(spec, state);
         return new InferenceGraph(spec, builder.Build());

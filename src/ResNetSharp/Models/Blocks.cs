@@ -15,7 +15,7 @@ interface IResidualUnit
 static class Units
 {
     public static Module<Tensor, Tensor> Create(NetworkSpec spec, UnitLayout unit) =>
-        (spec.Block, spec.PreActivation) switch
+        spec.HasUnitVariant ? new VariantUnit(spec, unit) : (spec.Block, spec.PreActivation) switch
         {
             (BlockKind.Basic, false) => new BasicBlock(spec, unit),
             (BlockKind.Bottleneck, false) => new Bottleneck(spec, unit),

@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
 namespace ResNetSharp.Models;
 
 /// <summary>
@@ -12,6 +15,12 @@ namespace ResNetSharp.Models;
 /// (164, 1001) unless <c>-basic</c> is given, with projection shortcuts (option B);</item>
 /// <item><c>-a/-b/-c</c>: shortcut option (section 3.3); <c>-v1.5</c>: bottleneck stride on the 3x3 (torchvision);
 /// <c>-basic/-bottleneck</c>: unit kind of a CIFAR net (bottleneck depths are 9n+2).</item>
+/// <item>Identity Mappings' unit variants, on any residual net of original units, e.g. <c>resnet110-gate</c>: activation
+/// placement (Fig. 4) <c>-bn-after-add</c> (b), <c>-relu-before-add</c> (c), <c>-relu-preact</c> (d) ((e) is
+/// <c>preact-resnet110-basic</c>); shortcuts (Fig. 2) <c>-scale&lt;λ&gt;</c> (shortcut and residual × λ),
+/// <c>-shortcut-scale&lt;λ&gt;</c> (shortcut × λ, residual × 1), <c>-gate[&lt;b&gt;]</c> (exclusive gating),
+/// <c>-shortcut-gate[&lt;b&gt;]</c> (shortcut-only gating) with gate bias b (default −6, e.g. <c>-gate0</c>, <c>-gate-7</c>),
+/// <c>-conv-shortcut</c> (a 1x1 convolution on every shortcut: option C), <c>-dropout-shortcut[&lt;p&gt;]</c> (default 0.5).</item>
 /// </list>
 /// </summary>
 public static class ModelZoo
@@ -28,7 +37,31 @@ public static class ModelZoo
         "resnet20", "resnet32", "resnet44", "resnet56", "resnet110", "resnet1202",
         "plain-20", "plain-32", "plain-44", "plain-56", "plain-110",
         "preact-resnet110-basic", "preact-resnet164", "preact-resnet1001",
+        "resnet110-bn-after-add", "resnet110-relu-before-add", "resnet110-relu-preact",
+        "resnet110-scale0.5", "resnet110-shortcut-scale0.5", "resnet110-gate", "resnet110-shortcut-gate", "resnet110-shortcut-gate0",
+        "resnet110-conv-shortcut", "resnet110-dropout-shortcut",
     ];
+
+    const string Number = @"\d+(?:\.\d+)?";
+
+    // Identity Mappings' variants as name suffixes, longest first where one ends another ("-shortcut-gate" before "-gate").
+    static readonly (Regex Pattern, bool Shortcut, Func<Match, NetworkSpec, NetworkSpec> Apply)[] Variants =
+    [
+        (Suffix("bn-after-add"), false, (_, s) => s with { Activation = ActivationPlacement.BnAfterAddition }),
+        (Suffix("relu-before-add"), false, (_, s) => s with { Activation = ActivationPlacement.ReluBeforeAddition }),
+        (Suffix("relu-preact"), false, (_, s) => s with { Activation = ActivationPlacement.ReluOnlyPreActivation }),
+        (Suffix($"shortcut-scale(?<v>{Number})"), true, (m, s) => s with { ShortcutVariant = ShortcutVariant.Scaled(Value(m), residualToo: false) }),
+        (Suffix($"scale(?<v>{Number})"), true, (m, s) => s with { ShortcutVariant = ShortcutVariant.Scaled(Value(m), residualToo: true) }),
+        (Suffix($"shortcut-gate(?<v>-?{Number})?"), true, (m, s) => s with { ShortcutVariant = ShortcutVariant.ShortcutOnlyGate(Value(m, ShortcutVariant.PaperGateBias)) }),
+        (Suffix($"gate(?<v>-?{Number})?"), true, (m, s) => s with { ShortcutVariant = ShortcutVariant.ExclusiveGate(Value(m, ShortcutVariant.PaperGateBias)) }),
+        (Suffix("conv-shortcut"), true, (_, s) => s with { Shortcut = ShortcutOption.C }),
+        (Suffix($"dropout-shortcut(?<v>{Number})?"), true, (m, s) => s with { ShortcutVariant = ShortcutVariant.DropoutOf(Value(m, 0.5)) }),
+    ];
+
+    static Regex Suffix(string pattern) => new($"-{pattern}(?=-|$)", RegexOptions.CultureInvariant);
+
+    static double Value(Match m, double fallback = double.NaN) =>
+        m.Groups["v"].Success ? double.Parse(m.Groups["v"].Value, CultureInfo.InvariantCulture) : fallback;
 
     /// <summary>The ImageNet network of Table 1 with <paramref name="depth"/> 18, 34, 50, 101 or 152.</summary>
     public static NetworkSpec ImageNet(int depth)
@@ -80,7 +113,19 @@ public static class ModelZoo
     {
         ArgumentNullException.ThrowIfNull(name);
         var text = name.Trim().ToLowerInvariant();
-        var parts = text.Split('-', StringSplitOptions.RemoveEmptyEntries).ToList();
+        var rest = text;
+        var variants = new List<Func<NetworkSpec, NetworkSpec>>();
+        var shortcutVariants = 0;
+        foreach (var (pattern, shortcutVariant, apply) in Variants)
+        {
+            if (pattern.Match(rest) is not { Success: true } match) continue;
+            rest = rest.Remove(match.Index, match.Length);
+            variants.Add(s => apply(match, s));
+            if (shortcutVariant) shortcutVariants++;
+        }
+        if (shortcutVariants > 1 || variants.Count - shortcutVariants > 1)
+            throw new ArgumentException($"'{name}': give at most one activation placement and one shortcut variant (Identity Mappings studies them one at a time).");
+        var parts = rest.Split('-', StringSplitOptions.RemoveEmptyEntries).ToList();
         bool Take(string token) => parts.Remove(token);
         var preact = Take("preact");
         var plain = Take("plain");
@@ -112,7 +157,7 @@ public static class ModelZoo
         }
         if (v15 && spec.Block != BlockKind.Bottleneck)
             throw new ArgumentException($"'{name}': -v1.5 moves the stride of a bottleneck unit; {spec.Name} has basic units.");
-        return spec with
+        spec = spec with
         {
             Name = text,
             PreActivation = preact,
@@ -120,6 +165,8 @@ public static class ModelZoo
             Shortcut = shortcut ?? spec.Shortcut,
             Stride = v15 ? BottleneckStride.OnSpatial : BottleneckStride.OnReduce,
         };
+        foreach (var apply in variants) spec = apply(spec);
+        return variants.Count == 0 ? spec : spec.Validate();
     }
 
     /// <summary>Builds the named network, optionally with another number of classes.</summary>

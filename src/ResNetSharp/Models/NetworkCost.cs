@@ -60,6 +60,15 @@ public static class NetworkCost
                 side = outSide;
                 if (!spec.PreActivation) Norm(output);
             }
+            if (spec.ShortcutVariant is { Gated: true })
+            {
+                // the gate of Identity Mappings Fig. 2(c, d): a 1x1 convolution of the unit's input, with bias
+                var outSide = side;
+                side = inputSide;
+                Conv(channels, output, 1, unit.Stride);
+                side = outSide;
+                parameters += output;
+            }
         }
         var features = spec.FeatureSize;
         if (spec.PreActivation) Norm(features);

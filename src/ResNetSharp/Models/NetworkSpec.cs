@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ResNetSharp.Models;
 
 /// <summary>The two residual units of the paper (section 3.3, Fig. 5).</summary>
@@ -77,6 +79,28 @@ public sealed record NetworkSpec
     /// <summary>Pre-activation units (Identity Mappings): BN → ReLU → conv, with a final BN + ReLU.</summary>
     public bool PreActivation { get; init; }
 
+    /// <summary>
+    /// Where BN and ReLU sit in a post-activation unit (Identity Mappings Fig. 4 (a)–(d)); (e), full pre-activation, is
+    /// <see cref="PreActivation"/>. Written to files only when not the original, so older descriptions read and write unchanged.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public ActivationPlacement Activation { get; init; }
+
+    /// <summary>
+    /// What the shortcut does to its input besides the option's identity or projection (Identity Mappings Fig. 2 / Table 1):
+    /// null for the paper's identity. Written to files only when given.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ShortcutVariant? ShortcutVariant { get; init; }
+
+    /// <summary>The unit of Identity Mappings Fig. 4 this description builds: (e) when <see cref="PreActivation"/>, else <see cref="Activation"/>.</summary>
+    [JsonIgnore]
+    public ActivationPlacement Placement => PreActivation ? ActivationPlacement.FullPreActivation : Activation;
+
+    /// <summary>True for the paper's own units (original or full pre-activation, identity shortcuts), which every consumer of a description supports.</summary>
+    [JsonIgnore]
+    public bool HasUnitVariant => Activation != ActivationPlacement.Original || ShortcutVariant is not null;
+
     /// <summary>Stride placement in downsampling bottlenecks (paper: on the 1x1).</summary>
     public BottleneckStride Stride { get; init; } = BottleneckStride.OnReduce;
 
@@ -133,11 +157,20 @@ public sealed record NetworkSpec
         if (Widths.Any(w => w < 1) || StemWidth < 1) throw new ArgumentException($"{Name}: widths must be positive.");
         if (Classes < 1) throw new ArgumentException($"{Name}: classes must be at least 1 (got {Classes}).");
         if (InputSize < 1) throw new ArgumentException($"{Name}: input size must be positive.");
+        if (Activation == ActivationPlacement.FullPreActivation)
+            throw new ArgumentException($"{Name}: full pre-activation (Fig. 4e) is PreActivation = true; Activation names the post-activation orders (a)–(d).");
+        if (PreActivation && HasUnitVariant)
+            throw new ArgumentException($"{Name}: the unit variants of Identity Mappings (activation placement, shortcut variants) are built on the original units; drop PreActivation or the variant.");
+        if (!Residual && HasUnitVariant)
+            throw new ArgumentException($"{Name}: a plain net has no shortcut and no addition, so activation placement and shortcut variants do not apply.");
+        ShortcutVariant?.Validate(Name);
         return this;
     }
 
     /// <summary>Paper-style description, e.g. "ResNet-56 (CIFAR, basic, option A)".</summary>
     public override string ToString() =>
         $"{Name}: {(PreActivation ? "pre-activation " : "")}{(Residual ? "residual" : "plain")}, {Stem} stem, {Block} x [{string.Join(",", BlocksPerStage)}], " +
-        $"widths [{string.Join(",", Widths)}]{(Residual ? $", option {Shortcut}" : "")}, {Classes} classes";
+        $"widths [{string.Join(",", Widths)}]{(Residual ? $", option {Shortcut}" : "")}, {Classes} classes" +
+        (Activation != ActivationPlacement.Original ? $", {UnitVariants.Describe(Activation)}" : "") +
+        (ShortcutVariant is { } v ? $", {v}" : "");
 }

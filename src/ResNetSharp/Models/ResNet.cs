@@ -105,6 +105,8 @@ public sealed class ResNet : Module<Tensor, Tensor>
         if (bn1 is not null) y = bn1.call(y).relu_();
         if (maxpool is not null) y = maxpool.call(y);
         foreach (var layer in layers) y = layer.call(y);
+        // Fig. 4(d) units end at the addition; one ReLU before pooling, as (e) ends with its final BN + ReLU
+        if (Spec.Activation == ActivationPlacement.ReluOnlyPreActivation) y = y.relu();
         if (norm is not null) y = norm.call(y).relu_();
         return MixedPrecision.Out(avgpool.call(y).flatten(1)).MoveToOuterDisposeScope();
     }

@@ -25,14 +25,30 @@ public static class PlotStyle
     /// </summary>
     public const double LogSpan = 20;
 
-    /// <summary>The colour of <paramref name="network"/>: fixed for the known nets, else one derived from its name.</summary>
+    // Identity Mappings' unit variants, by name suffix (prefix for full pre-activation), apart from the CIFAR ResNets' colours 4–8.
+    static readonly (string Part, int Colour)[] Variants =
+    [
+        ("-bn-after-add", 0), ("-relu-before-add", 1), ("-relu-preact", 2), ("preact-", 3),
+        ("-scale0.5", 0), ("-gate", 1), ("-shortcut-gate", 2), ("-conv-shortcut", 3), ("-dropout-shortcut", 10),
+    ];
+
+    /// <summary>The colour of <paramref name="network"/>: fixed for the known nets and unit variants, else one derived from its name.</summary>
     public static Color ColourOf(string network)
     {
         var i = Array.IndexOf(Cifar, network);
         if (i < 0) i = Array.IndexOf(ImageNet, network);
+        if (i < 0)
+        {
+            // the last match wins, so "-shortcut-gate0" takes its own colour, not "-gate"'s
+            foreach (var (part, colour) in Variants)
+                if (part.EndsWith('-') ? network.StartsWith(part, StringComparison.Ordinal) : network.Contains(part, StringComparison.Ordinal)) i = colour;
+        }
         if (i < 0) i = (int)((uint)StableHash(network) % (uint)Palette.Length);
         return Palette[i];
     }
+
+    /// <summary>The <paramref name="index"/>-th colour of the palette, for series that are not networks (e.g. one per shortcut coefficient).</summary>
+    public static Color ColourAt(int index) => Palette[((index % Palette.Length) + Palette.Length) % Palette.Length];
 
     /// <summary>Puts the legend in its own panel right of the data area, so it covers no data.</summary>
     public static void LegendOutside(Plot plot) => plot.ShowLegend(Edge.Right);
@@ -92,7 +108,10 @@ public static class PlotStyle
                 var value = m * Math.Pow(10, power);
                 var at = Math.Log10(value);
                 if (at < low || at > high) continue;
-                if (steps.Contains(m)) ticks.AddMajor(at, value.ToString(value < 1 ? "0.###" : "0.#", System.Globalization.CultureInfo.InvariantCulture));
+                // powers of ten far from 1 in scientific notation, so that 1e-5 is not labelled "0"
+                var label = value is < 1e-3 or >= 1e5 ? value.ToString("0e0", System.Globalization.CultureInfo.InvariantCulture)
+                    : value.ToString(value < 1 ? "0.###" : "0.#", System.Globalization.CultureInfo.InvariantCulture);
+                if (steps.Contains(m)) ticks.AddMajor(at, label);
                 else ticks.AddMinor(at);
             }
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ResNetSharp.Training;
 
 namespace ResNetSharp.Reproduce;
@@ -40,9 +41,22 @@ public sealed record ReproduceOptions
     /// </summary>
     public int TrainMeasureImages { get; init; } = 10_000;
 
+    /// <summary>
+    /// Depth 6n+2 of the networks of the Identity Mappings experiments (activation-placement, shortcut-scaling); null is the
+    /// paper's 110. Written to files only when given.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Depth { get; init; }
+
+    /// <summary>The depth of the Identity Mappings experiments: <see cref="Depth"/> or the paper's 110.</summary>
+    [JsonIgnore]
+    public int VariantDepth => Depth ?? 110;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first option that makes no sense.</summary>
     public ReproduceOptions Validate()
     {
+        if (Depth is { } d && (d < 8 || (d - 2) % 6 != 0))
+            throw new ArgumentException($"--depth is a CIFAR depth 6n+2 (20, 32, 44, 56, 110, ...); {d} is not.");
         if (Budget is <= 0 or > 1) throw new ArgumentException($"The budget is a fraction of the paper's schedule in (0, 1] (got {Budget}); e.g. 0.05 for a CPU-sized run.");
         if (Seeds < 1) throw new ArgumentException($"Seeds must be at least 1 (got {Seeds}).");
         if (TrainMeasureImages < 100) throw new ArgumentException($"The final training error needs at least 100 measured images to mean anything (got {TrainMeasureImages}).");

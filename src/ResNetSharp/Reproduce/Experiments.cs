@@ -21,6 +21,12 @@ public enum ReportLayout
 
     /// <summary>Tables 2–3 by depth on ImageNet nets; claims: plain nets degrade, residual ones gain from depth.</summary>
     ImageNetDepth,
+
+    /// <summary>Identity Mappings Table 2 / Fig. 4, the five activation placements; claims: full pre-activation ≤ original, original beats (b) and (c).</summary>
+    ActivationPlacement,
+
+    /// <summary>Identity Mappings Table 1 / Fig. 2, the shortcut variants; claims: the identity beats every other shortcut.</summary>
+    ShortcutVariants,
 }
 
 /// <summary>
@@ -58,6 +64,8 @@ public sealed record Experiment(string Name, string Title, string PaperTable, Re
 /// <item><c>responses</c>: Fig. 7, layer response stds of plain-20/56 and ResNet-20/56/110;</item>
 /// <item><c>shortcuts</c>: Table 3, plain-34 and ResNet-34 with options A, B, C on an ImageFolder;</item>
 /// <item><c>imagenet-depth</c>: Tables 2–3, plain-18/34, ResNet-18/34 (option A, as Table 2) and ResNet-50 (101/152 extended) on an ImageFolder.</item>
+/// <item><c>activation-placement</c>: Identity Mappings Fig. 4 / Table 2, units (a)–(e) at <see cref="ReproduceOptions.VariantDepth"/> on CIFAR-10;</item>
+/// <item><c>shortcut-scaling</c>: Identity Mappings Fig. 2 / Table 1, identity, ×0.5, exclusive and shortcut-only gating, 1x1 convolutions and dropout on the shortcut.</item>
 /// </list>
 /// </summary>
 public static class Experiments
@@ -81,6 +89,25 @@ public static class Experiments
             o => [("plain-18", "plain"), ("plain-34", "plain"), ("resnet18-a", "residual"), ("resnet34-a", "residual"), ("resnet50", "residual"),
                   .. o.Extended ? new[] { ("resnet101", "residual"), ("resnet152", "residual") } : []],
             [PaperNumbers.Table2, PaperNumbers.Table3]),
+        new("activation-placement", "Identity Mappings Fig. 4 / Table 2: where BN and ReLU go in a residual unit", "Identity Mappings Table 2",
+            ReportLayout.ActivationPlacement, OnImageFolder: false, o => ActivationPlacementNets(o.VariantDepth), [PaperNumbers.IdentityMappingsTable2]),
+        new("shortcut-scaling", "Identity Mappings Fig. 2 / Table 1: why the shortcut must be the identity", "Identity Mappings Table 1",
+            ReportLayout.ShortcutVariants, OnImageFolder: false, o => ShortcutNets(o.VariantDepth), [PaperNumbers.IdentityMappingsTable1]),
+    ];
+
+    /// <summary>The five units of Identity Mappings Fig. 4 at <paramref name="depth"/>, (a) to (e); (e) keeps option A so all five have the same parameters.</summary>
+    public static IReadOnlyList<(string Net, string Group)> ActivationPlacementNets(int depth) =>
+    [
+        ($"resnet{depth}", "(a) original"), ($"resnet{depth}-bn-after-add", "(b) BN after addition"), ($"resnet{depth}-relu-before-add", "(c) ReLU before addition"),
+        ($"resnet{depth}-relu-preact", "(d) ReLU-only pre-activation"), ($"preact-resnet{depth}-basic-a", "(e) full pre-activation"),
+    ];
+
+    /// <summary>The shortcut variants of Identity Mappings Table 1 at <paramref name="depth"/>, the identity first.</summary>
+    public static IReadOnlyList<(string Net, string Group)> ShortcutNets(int depth) =>
+    [
+        ($"resnet{depth}", "identity"), ($"resnet{depth}-scale0.5", "constant scaling 0.5 (shortcut and residual)"),
+        ($"resnet{depth}-gate", "exclusive gating (b = −6)"), ($"resnet{depth}-shortcut-gate0", "shortcut-only gating (b = 0)"),
+        ($"resnet{depth}-conv-shortcut", "1x1 conv shortcut"), ($"resnet{depth}-dropout-shortcut", "dropout 0.5 on the shortcut"),
     ];
 
     /// <summary>Every experiment name.</summary>

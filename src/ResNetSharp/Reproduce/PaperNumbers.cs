@@ -20,6 +20,30 @@ public static class PaperNumbers
         ["resnet1202"] = new("Table 6", 7.93, Parameters: "19.4M"),
     };
 
+    /// <summary>Identity Mappings (He et al., ECCV 2016) Table 2: CIFAR-10 test error (%) of ResNet-110 with the units of Fig. 4.</summary>
+    public static IReadOnlyDictionary<string, PaperFigure> IdentityMappingsTable2 { get; } = new Dictionary<string, PaperFigure>
+    {
+        ["resnet110"] = new("Identity Mappings Table 2", 6.61, Note: "(a) original"),
+        ["resnet110-bn-after-add"] = new("Identity Mappings Table 2", 8.17, Note: "(b)"),
+        ["resnet110-relu-before-add"] = new("Identity Mappings Table 2", 7.84, Note: "(c)"),
+        ["resnet110-relu-preact"] = new("Identity Mappings Table 2", 6.71, Note: "(d)"),
+        ["preact-resnet110-basic-a"] = new("Identity Mappings Table 2", 6.37, Note: "(e)"),
+    };
+
+    /// <summary>
+    /// Identity Mappings Table 1: CIFAR-10 test error (%) of ResNet-110 with the shortcuts of Fig. 2 (null: fails to converge).
+    /// Not trained here: shortcut × 0.5 with the residual × 1 fails; exclusive gating b = 0…−5 fails, −7 9.81; shortcut-only gating b = −6 6.91.
+    /// </summary>
+    public static IReadOnlyDictionary<string, PaperFigure> IdentityMappingsTable1 { get; } = new Dictionary<string, PaperFigure>
+    {
+        ["resnet110"] = new("Identity Mappings Table 1", 6.61, Note: "identity"),
+        ["resnet110-scale0.5"] = new("Identity Mappings Table 1", 12.35, Note: "shortcut and residual × 0.5 (residual × 1: fails)"),
+        ["resnet110-gate"] = new("Identity Mappings Table 1", 8.70, Note: "exclusive gating, b = −6"),
+        ["resnet110-shortcut-gate0"] = new("Identity Mappings Table 1", 12.86, Note: "shortcut-only gating, b = 0 (b = −6: 6.91)"),
+        ["resnet110-conv-shortcut"] = new("Identity Mappings Table 1", 12.22, Note: "1x1 conv shortcut"),
+        ["resnet110-dropout-shortcut"] = new("Identity Mappings Table 1", null, Note: "dropout 0.5: fails to converge"),
+    };
+
     /// <summary>Table 2: ImageNet validation top-1 error (%), 10-crop; the residual nets use option A.</summary>
     public static IReadOnlyDictionary<string, PaperFigure> Table2 { get; } = new Dictionary<string, PaperFigure>
     {

@@ -62,6 +62,7 @@ public static class ReportWriter
             case ReportLayout.CifarDepth: CifarDepth(md, plan, stats); break;
             case ReportLayout.Degradation: Degradation(md, plan, stats); break;
             case ReportLayout.Responses: Responses(md, plan, stats, report); break;
+            case ReportLayout.ActivationPlacement or ReportLayout.ShortcutVariants: IdentityMappings(md, plan, stats); break;
             default: ImageNetTable(md, plan, stats); break;
         }
         md.AppendLine();
@@ -95,6 +96,9 @@ public static class ReportWriter
         if (plan.Options.Budget < 1)
             yield return $"**Shortened schedule:** every run trains {plan.Options.Budget:0.#####} of the paper's iterations, so absolute errors " +
                          "are expected to be above the paper's; compare orderings and trends, not the numbers themselves.";
+        if (plan.Definition.Layout is ReportLayout.ActivationPlacement or ReportLayout.ShortcutVariants && plan.Options.VariantDepth != 110)
+            yield return $"**Smaller networks:** every network here has {plan.Options.VariantDepth} layers (`--depth {plan.Options.VariantDepth}`); the paper's numbers are " +
+                         "for ResNet-110 and are shown only at that depth. Compare the orderings.";
         if (plan.Definition.OnImageFolder)
             yield return "**Not ImageNet:** the paper's numbers are ImageNet top-1/top-5 (1000 classes, 224 px, 10-crop); ours are top-1 on the " +
                          "ImageFolder and crop above with one view. Only the orderings are comparable. Top-5 is not measured.";
@@ -261,6 +265,43 @@ public static class ReportWriter
             CompareClaim(md, "ResNet-34 has a lower error than ResNet-18.", stats, "resnet34-a", "resnet18-a", s => s.Test, higher: false);
             CompareClaim(md, "ResNet-34 has a lower error than plain-34.", stats, "resnet34-a", "plain-34", s => s.Test, higher: false);
             CompareClaim(md, "ResNet-50 has a lower error than ResNet-34.", stats, "resnet50", "resnet34-a", s => s.Test, higher: false);
+        }
+    }
+
+    // Identity Mappings Tables 1–2: one row per unit or shortcut, the claims as orderings against the paper's.
+    static void IdentityMappings(StringBuilder md, ExperimentPlan plan, Dictionary<string, NetResult> stats)
+    {
+        var placement = plan.Definition.Layout == ReportLayout.ActivationPlacement;
+        md.AppendLine(C, $"## {plan.Definition.PaperTable}: test error (%) of the {(placement ? "units of Fig. 4" : "shortcuts of Fig. 2")}, {plan.Options.VariantDepth} layers");
+        md.AppendLine();
+        md.AppendLine("| network | variant | params (ours) | final training error, ours | test error, ours | test error, paper (ResNet-110) | left chance |");
+        md.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var net in plan.Networks)
+        {
+            var paper = plan.Definition.Paper(net);
+            var paperCell = paper is null ? "none given" : paper.Top1 is { } e ? string.Create(C, $"{e:0.00} {paper.Note}") : paper.Note ?? "none given";
+            md.AppendLine(C, $"| {net} | {stats[net].Group} | {Parameters(net)} | {Cell(stats[net].Train)} | {TestCell(stats[net])} | {paperCell} | {ChanceCell(stats[net])} |");
+        }
+        md.AppendLine();
+        md.AppendLine("## Claims");
+        md.AppendLine();
+        var n = plan.Networks;
+        if (placement)
+        {
+            md.AppendLine("The paper's ordering (ResNet-110): (e) 6.37 < (a) 6.61 < (d) 6.71 < (c) 7.84 < (b) 8.17; ResNet-164 (bottleneck): original 5.93, full pre-activation 5.46. Checked on our test errors:");
+            md.AppendLine();
+            CompareClaim(md, "Full pre-activation (e) ≤ original (a).", stats, n[4], n[0], s => s.Test, higher: false);
+            CompareClaim(md, "Original (a) beats BN after addition (b).", stats, n[0], n[1], s => s.Test, higher: false);
+            CompareClaim(md, "Original (a) beats ReLU before addition (c).", stats, n[0], n[2], s => s.Test, higher: false);
+            CompareClaim(md, "Full pre-activation (e) beats ReLU-only pre-activation (d).", stats, n[4], n[3], s => s.Test, higher: false);
+        }
+        else
+        {
+            md.AppendLine("The paper (ResNet-110): identity 6.61 beats every other shortcut (×0.5: 12.35, exclusive gating: 8.70, shortcut-only gating b = 0: 12.86, " +
+                          "1x1 conv: 12.22, dropout: fails to converge). Checked on our test errors:");
+            md.AppendLine();
+            foreach (var (other, words) in new[] { (n[1], "constant scaling 0.5"), (n[2], "exclusive gating"), (n[3], "shortcut-only gating"), (n[4], "1x1 conv shortcuts"), (n[5], "a dropout shortcut") })
+                CompareClaim(md, $"The identity beats {words}.", stats, n[0], other, s => s.Test, higher: false);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ResNetSharp.Models;
 using ResNetSharp.Reproduce;
 using ResNetSharp.Training;
 
@@ -145,6 +146,22 @@ public sealed class ExperimentsTests
     public void Should_Refuse_A_Budget_Outside_Zero_To_One(double budget)
     {
         Assert.Throws<ArgumentException>(() => Experiments.Plan("cifar-depth", new ReproduceOptions { Budget = budget }));
+    }
+
+    [Fact]
+    public void Should_Plan_The_Identity_Mappings_Experiments_At_The_Papers_Depth_Or_The_Given_One()
+    {
+        // Given the two trained Identity Mappings experiments, at the default depth and at --depth 32
+        var placement = Experiments.Plan("activation-placement");
+        var shortcuts = Experiments.Plan("shortcut-scaling", new ReproduceOptions { Depth = 32 });
+
+        // Then they train the five units of Fig. 4 at 110 layers, and the six shortcuts of Table 1 at 32, each a listed-style name
+        Assert.Equal(["resnet110", "resnet110-bn-after-add", "resnet110-relu-before-add", "resnet110-relu-preact", "preact-resnet110-basic-a"], placement.Networks);
+        Assert.Equal(["resnet32", "resnet32-scale0.5", "resnet32-gate", "resnet32-shortcut-gate0", "resnet32-conv-shortcut", "resnet32-dropout-shortcut"], shortcuts.Networks);
+        Assert.All(placement.Networks.Concat(shortcuts.Networks), n => Assert.Equal(n, ModelZoo.Get(n).Name));
+        Assert.Equal(6.37, PaperNumbers.For("activation-placement", "preact-resnet110-basic-a")!.Top1);
+        Assert.Equal(12.35, PaperNumbers.For("shortcut-scaling", "resnet110-scale0.5")!.Top1);
+        Assert.Throws<ArgumentException>(() => Experiments.Plan("shortcut-scaling", new ReproduceOptions { Depth = 33 }));
     }
 
     [Fact]

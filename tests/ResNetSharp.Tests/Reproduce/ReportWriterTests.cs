@@ -54,6 +54,56 @@ public sealed class ReportWriterTests
     }
 
     [Fact]
+    public void Should_State_The_Activation_Placement_Orderings_At_A_Smaller_Depth()
+    {
+        // Given activation-placement at depth 20 with (e) clearly best, (b) clearly worst and (c) tied with (a)
+        var plan = Experiments.Plan("activation-placement", new ReproduceOptions { Budget = 0.01, Depth = 20 });
+        var test = new Dictionary<string, double>
+        {
+            ["resnet20"] = 0.20,
+            ["resnet20-bn-after-add"] = 0.30,
+            ["resnet20-relu-before-add"] = 0.201,
+            ["resnet20-relu-preact"] = 0.22,
+            ["preact-resnet20-basic-a"] = 0.15,
+        };
+        var report = new ReproduceReport(plan, [.. plan.Runs.Select(r => Finished(r, test[r.Network] - 0.05, test[r.Network]))], [], []);
+
+        // When the report is rendered
+        var md = ReportWriter.Render(report);
+
+        // Then it says the depth is not the paper's, shows no ResNet-110 number against a 20-layer net, and states each ordering's verdict
+        Assert.Contains("**Smaller networks:** every network here has 20 layers", md);
+        Assert.Equal("none given", Row(md, "resnet20")[5]);
+        Assert.Equal("(b) BN after addition", Row(md, "resnet20-bn-after-add")[1]);
+        Assert.Contains("Full pre-activation (e) ≤ original (a). — **reproduced**", md);
+        Assert.Contains("Original (a) beats BN after addition (b). — **reproduced**", md);
+        Assert.Contains("Original (a) beats ReLU before addition (c). — **inconclusive**", md);
+        Assert.Contains("Full pre-activation (e) beats ReLU-only pre-activation (d). — **reproduced**", md);
+    }
+
+    [Fact]
+    public void Should_Check_That_The_Identity_Beats_Every_Other_Shortcut_With_The_Papers_Table_1()
+    {
+        // Given shortcut-scaling at the paper's depth where the 1x1-conv shortcut beats the identity
+        var plan = Experiments.Plan("shortcut-scaling", new ReproduceOptions { Budget = 0.01 });
+        var report = new ReproduceReport(plan, [.. plan.Runs.Select(r => Finished(r, 0.1, r.Network switch
+        {
+            "resnet110" => 0.20,
+            "resnet110-conv-shortcut" => 0.15,
+            _ => 0.30,
+        }))], [], []);
+
+        var md = ReportWriter.Render(report);
+
+        Assert.DoesNotContain("Smaller networks", md);
+        Assert.Equal("12.35 shortcut and residual × 0.5 (residual × 1: fails)", Row(md, "resnet110-scale0.5")[5]);
+        Assert.Equal("dropout 0.5: fails to converge", Row(md, "resnet110-dropout-shortcut")[5]);
+        Assert.Contains("The identity beats constant scaling 0.5. — **reproduced**", md);
+        Assert.Contains("The identity beats 1x1 conv shortcuts. — **NOT reproduced**", md);
+        Assert.Contains("The identity beats a dropout shortcut. — **reproduced**", md);
+    }
+
+    [Fact]
     public void Should_Check_The_Degradation_Claims_On_Final_Training_Errors()
     {
         // Given plain nets that degrade and residual nets that do not
