@@ -18,7 +18,7 @@ static class ReproduceCommand
 {
     public static Command Create()
     {
-        var experiment = new Argument<string>("experiment") { Description = $"One of: {string.Join(", ", Experiments.Names)}." };
+        var experiment = new Argument<string>("experiment") { Description = $"One of: {string.Join(", ", Experiments.Names.Concat(Analyses))} (analyses at initialisation: {string.Join(", ", Analyses)})." };
         var budget = new Option<double>("--budget") { Description = "Fraction of every paper schedule to train, in (0, 1] (default 1: the full schedule).", DefaultValueFactory = _ => 1.0 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per network; the report gives best and mean ± std.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Output folder (default: reproduce/<experiment>); run again with the same folder to resume." };
@@ -37,6 +37,10 @@ static class ReproduceCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
+            // analyses at initialisation need no training and have their own report
+            if (parse.GetValue(experiment) == ShatteredGradientsAnalysis.Name)
+                return ShatteredGradientsCommand.Run(parse.GetValue(output), parse.GetResult(seeds) is { Implicit: false } ? parse.GetValue(seeds) : null,
+                    parse.GetValue(data), parse.GetValue(dataDir), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
             var options = new ReproduceOptions
             {
                 Budget = parse.GetValue(budget),
@@ -84,6 +88,9 @@ static class ReproduceCommand
         }));
         return command;
     }
+
+    /// <summary>Names that are analyses at initialisation (no training), dispatched before the trained experiments.</summary>
+    static readonly string[] Analyses = [ShatteredGradientsAnalysis.Name];
 
     // A run folder left by an interrupted reproduce continues from its checkpoint.
     static TrainingResult Train(TrainingConfig config, string runDirectory, ITrainingObserver observer, CancellationToken ct) =>
