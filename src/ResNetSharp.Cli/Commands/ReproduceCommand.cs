@@ -41,6 +41,8 @@ static class ReproduceCommand
             if (parse.GetValue(experiment) == ShatteredGradientsAnalysis.Name)
                 return ShatteredGradientsCommand.Run(parse.GetValue(output), parse.GetResult(seeds) is { Implicit: false } ? parse.GetValue(seeds) : null,
                     parse.GetValue(data), parse.GetValue(dataDir), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
+            if (!Experiments.Names.Contains(parse.GetValue(experiment)))
+                throw new ArgumentException($"Unknown experiment '{parse.GetValue(experiment)}'. Known experiments: {string.Join(", ", Experiments.Names.Concat(Analyses))}.");
             var options = new ReproduceOptions
             {
                 Budget = parse.GetValue(budget),
