@@ -37,7 +37,7 @@ public sealed record SweepOptions
     public IReadOnlyList<int> Depths { get; init; } = [2, 4, 8, 16, 24, 32, 50];
 
     /// <summary>Random initialisations per net and depth; the summaries are means over them.</summary>
-    public int Inits { get; init; } = 10;
+    public int Inits { get; init; } = 8;
 
     /// <summary>Seed of the first initialisation; init i of a net of depth L draws from a seed derived from (Seed, net, L, i).</summary>
     public int Seed { get; init; } = 1;

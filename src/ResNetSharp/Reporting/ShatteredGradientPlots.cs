@@ -7,7 +7,7 @@ namespace ResNetSharp.Reporting;
 /// The figures of the shattered-gradients analysis (Balduzzi et al. 2017, Fig. 1–2 and the CIFAR nets): ∂f/∂x along
 /// the sweep, its autocorrelation by lag, the neighbouring-input correlation against depth with the fitted and the
 /// predicted decays, and the CIFAR nets' gradient correlations against shift and mix. Plain nets are drawn in
-/// plain-56's colour and residual nets in ResNet-56's; CIFAR nets in their own.
+/// plain-56's colour, plain nets with BN in plain-32's and residual nets in ResNet-56's; CIFAR nets in their own.
 /// </summary>
 public static class ShatteredGradientPlots
 {
@@ -20,7 +20,7 @@ public static class ShatteredGradientPlots
     static Color Of(SweepNet net) => PlotStyle.ColourOf(net switch
     {
         SweepNet.Plain => "plain-56",
-        SweepNet.PlainBatchNorm => "plain-20",
+        SweepNet.PlainBatchNorm => "plain-32",
         _ => "resnet56",
     });
 
@@ -138,9 +138,10 @@ public static class ShatteredGradientPlots
             var anchor = ms[0];
             if (anchor.Lag1 > 0)
             {
-                var from = dense.Where(d => d >= xs[0]).ToArray();
-                var predicted = from.Select(d => residual ? anchor.Lag1 * Math.Sqrt(anchor.Depth / d) : anchor.Lag1 * Math.Pow(2, -(d - anchor.Depth))).ToArray();
-                var curve = plot.Add.Scatter(from, [.. predicted.Select(Y)], Of(net));
+                double Predicted(double d) => residual ? anchor.Lag1 * Math.Sqrt(anchor.Depth / d) : anchor.Lag1 * Math.Pow(2, -(d - anchor.Depth));
+                // on a log axis the prediction stops where it leaves the drawn range, instead of running along the floor
+                var from = dense.Where(d => d >= xs[0] && (!log || Predicted(d) >= LogFloor)).ToArray();
+                var curve = plot.Add.Scatter(from, [.. from.Select(d => Y(Predicted(d)))], Of(net));
                 curve.MarkerSize = 0;
                 curve.LineWidth = 1;
                 curve.LinePattern = LinePattern.Dotted;
@@ -149,7 +150,7 @@ public static class ShatteredGradientPlots
         }
         plot.Title("Correlation of ∂f/∂x at neighbouring inputs (lag 1) by depth");
         plot.XLabel("depth L (hidden layers / residual units)");
-        plot.YLabel(log ? $"lag-1 correlation (log scale, ≤ {LogFloor:0.###} drawn at it)" : "lag-1 correlation");
+        plot.YLabel(log ? "lag-1 correlation (log scale)" : "lag-1 correlation");
         plot.Axes.SetLimitsX(0, maxDepth * 1.04);
         PlotStyle.FitY(plot, shown, log, ceiling: log ? 0.05 : 1.05);
         PlotStyle.LegendOutside(plot);

@@ -24,13 +24,13 @@ public sealed record ShatteredGradientsOptions
     public int CifarInits { get; init; } = 1;
 
     /// <summary>Test images the CIFAR correlations are averaged over (evenly spaced over the test set; 0 skips the CIFAR part).</summary>
-    public int Images { get; init; } = 32;
+    public int Images { get; init; } = 24;
 
     /// <summary>Translations to the right, in pixels.</summary>
     public IReadOnlyList<int> Shifts { get; init; } = [1, 2, 4, 8];
 
     /// <summary>Mixes t of (1 − t)·image + t·next image.</summary>
-    public IReadOnlyList<double> Mixes { get; init; } = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5];
+    public IReadOnlyList<double> Mixes { get; init; } = [0.01, 0.02, 0.05, 0.1, 0.2];
 
     /// <summary>
     /// The shift the CIFAR claims are checked at: 4 px, because the CIFAR nets downsample twice by stride 2, so their
@@ -106,14 +106,15 @@ public static class ShatteredGradientsAnalysis
         var clock = Stopwatch.StartNew();
         var sweep = ShatteredGradients.MeasureSweep(o.Sweep, m =>
             progress?.Invoke(string.Create(C, $"sweep: {m.Net.ToString().ToLowerInvariant()} depth {m.Depth}: lag-1 correlation {m.Lag1:0.000} ± {m.Lag1StandardError:0.000}")));
-        var depths = (IReadOnlyList<double>)[.. o.Sweep.Depths.Select(d => (double)d)];
         var exponential = new Dictionary<SweepNet, ExponentialFit?>();
         var power = new Dictionary<SweepNet, PowerFit?>();
         foreach (var net in Enum.GetValues<SweepNet>())
         {
-            var c = (IReadOnlyList<double>)[.. o.Sweep.Depths.Select(d => sweep.First(m => m.Net == net && m.Depth == d).Lag1)];
-            exponential[net] = Try(() => ShatteredGradients.FitExponential(depths, c));
-            power[net] = Try(() => ShatteredGradients.FitPower(depths, c));
+            // a mean within 2 standard errors of 0 is noise, and its logarithm would pull the fit wherever the noise lands
+            var kept = sweep.Where(m => m.Net == net && m.Lag1 > Verdicts.NoiseMultiple * m.Lag1StandardError).OrderBy(m => m.Depth).ToArray();
+            IReadOnlyList<double> d = [.. kept.Select(m => (double)m.Depth)], c = [.. kept.Select(m => m.Lag1)];
+            exponential[net] = Try(() => ShatteredGradients.FitExponential(d, c));
+            power[net] = Try(() => ShatteredGradients.FitPower(d, c));
         }
         var sweepSeconds = clock.Elapsed.TotalSeconds;
 
@@ -215,8 +216,9 @@ public static class ShatteredGradientsAnalysis
                          $"over the overlapping pairs (not centred: over initialisations a gradient's mean is 0, so this is the paper's normalised covariance), lags 0 … {s.Points / 2}; " +
                          $"the one-number summary is the lag-1 correlation (inputs {(s.To - s.From) / (s.Points - 1):0.0000} apart), mean over {s.Inits} initialisations per net and depth " +
                          $"(seeds derived from {s.Seed}).");
-        md.AppendLine("- **Fits:** ln(lag-1 correlation) against L (exponential: c ∝ e^(−rate·L); the paper's plain-net prediction 2^(−L) is rate ln 2 = 0.693 per layer) " +
-                      $"and against ln L (power law: c ∝ L^(−p); the paper's residual prediction 1/√L is p = 0.5), least squares over the depths whose mean correlation is positive, " +
+        md.AppendLine(C, $"- **Fits:** ln(lag-1 correlation) against L (exponential: c ∝ e^(−rate·L); the paper's plain-net prediction 2^(−L) is rate ln 2 = 0.693 per layer) " +
+                      $"and against ln L (power law: c ∝ L^(−p); the paper's residual prediction 1/√L is p = 0.5), least squares over the depths whose mean correlation is more than " +
+                      $"{Verdicts.NoiseMultiple} standard errors above 0 (the others are at the noise floor and have no meaningful logarithm), " +
                       $"± the slope's standard error.");
         if (r.Cifar.Count > 0)
             md.AppendLine(C, $"- **CIFAR nets:** {string.Join(", ", r.Cifar.Select(c => c.Net))} from the project's ModelZoo, at initialisation ({o.CifarInits} per net, torch seed {o.Seed}·1000 + i); " +
@@ -356,10 +358,10 @@ public static class ShatteredGradientsAnalysis
             Claim(md, $"At depth {deepest}, {name} nets' gradients at neighbouring inputs are less correlated than residual nets' (with BN).",
                 Verdicts.Compare(name, p, "residual", q, aHigher: false, chance: null), $"{name} {Cell(p)} vs residual {Cell(q)}");
             var pe = r.Exponential[net];
-            Claim(md, $"{name} nets' correlation falls with depth faster than residual nets' (fitted exponential rates per layer).",
+            Claim(md, $"{Capital(name)} nets' correlation falls with depth faster than residual nets' (fitted exponential rates per layer).",
                 Verdicts.Compare(name, Rate(pe), "residual", Rate(qe), aHigher: true, chance: null),
                 $"{name} {Cell(Rate(pe), "0.0000")} vs residual {Cell(Rate(qe), "0.0000")} per layer");
-            Claim(md, $"{name} nets: the correlation decays like 2^(−L) (rate ln 2 = 0.693 per layer).",
+            Claim(md, $"{Capital(name)} nets: the correlation decays like 2^(−L) (rate ln 2 = 0.693 per layer).",
                 RateCheck(pe?.Rate, pe?.Line, Math.Log(2)), pe is null ? "no fit (fewer than two positive correlations)" : string.Create(C, $"fitted rate {pe.Rate:0.0000} ± {pe.Line.SlopeStandardError:0.0000}, R² {pe.Line.RSquared:0.000}"));
         }
         var qp = r.Power[SweepNet.Residual];
@@ -399,6 +401,8 @@ public static class ShatteredGradientsAnalysis
                 Verdicts.Compare("plain-56", a, "plain-20", b, aHigher: false, chance: null), $"plain-56 {Cell(a)} vs plain-20 {Cell(b)}");
         }
     }
+
+    static string Capital(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
     static Estimate? Rate(ExponentialFit? fit) =>
         fit is null || double.IsNaN(fit.Line.SlopeStandardError) ? null : new Estimate(fit.Rate, fit.Line.SlopeStandardError, fit.Line.Points, 1);

@@ -34,7 +34,7 @@ public sealed class ShatteredGradientsAnalysisTests
         Assert.False(File.Exists(Path.Combine(folder, "cifar-correlation.png")));
         Assert.Contains("| 6 | ", report);
         Assert.Contains("Residual nets with BN: the correlation decays like 1/√L", report);
-        Assert.Contains("plain + BN nets: the correlation decays like 2^(−L)", report);
+        Assert.Contains("Plain + BN nets: the correlation decays like 2^(−L)", report);
         Assert.DoesNotContain("CIFAR, ", report);
         Assert.Equal(3 * 3, result.Sweep.Count);
     }
