@@ -18,7 +18,7 @@ static class ReproduceCommand
 {
     public static Command Create()
     {
-        var experiment = new Argument<string>("experiment") { Description = $"One of: {string.Join(", ", Experiments.Names)}, {GradientFlow.ExperimentName} (no training)." };
+        var experiment = new Argument<string>("experiment") { Description = $"One of: {string.Join(", ", Experiments.Names.Concat(Analyses))} (analyses at initialisation: {string.Join(", ", Analyses)})." };
         var budget = new Option<double>("--budget") { Description = "Fraction of every paper schedule to train, in (0, 1] (default 1: the full schedule).", DefaultValueFactory = _ => 1.0 };
         var seeds = new Option<int>("--seeds") { Description = "Seeds per network; the report gives best and mean ± std.", DefaultValueFactory = _ => 1 };
         var output = new Option<string?>("--out") { Description = "Output folder (default: reproduce/<experiment>); run again with the same folder to resume." };
@@ -40,8 +40,15 @@ static class ReproduceCommand
         };
         command.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            if (parse.GetValue(experiment)!.Trim().ToLowerInvariant() == GradientFlow.ExperimentName)
+            // analyses at initialisation need no training and have their own report
+            var name = parse.GetValue(experiment)!.Trim().ToLowerInvariant();
+            if (name == GradientFlow.ExperimentName)
                 return GradientFlowCommand.Run(parse.GetValue(data), parse.GetValue(output), parse.GetValue(depths), parse.GetValue(images), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
+            if (name == ShatteredGradientsAnalysis.Name)
+                return ShatteredGradientsCommand.Run(parse.GetValue(output), parse.GetResult(seeds) is { Implicit: false } ? parse.GetValue(seeds) : null,
+                    parse.GetValue(data), parse.GetValue(dataDir), parse.GetValue(planOnly), parse.GetValue(CommonOptions.Json));
+            if (!Experiments.Names.Contains(name))
+                throw new ArgumentException($"Unknown experiment '{parse.GetValue(experiment)}'. Known experiments: {string.Join(", ", Experiments.Names.Concat(Analyses))}.");
             var options = new ReproduceOptions
             {
                 Budget = parse.GetValue(budget),
@@ -90,6 +97,9 @@ static class ReproduceCommand
         }));
         return command;
     }
+
+    /// <summary>Names that are analyses at initialisation (no training), dispatched before the trained experiments.</summary>
+    static readonly string[] Analyses = [GradientFlow.ExperimentName, ShatteredGradientsAnalysis.Name];
 
     // A run folder left by an interrupted reproduce continues from its checkpoint.
     static TrainingResult Train(TrainingConfig config, string runDirectory, ITrainingObserver observer, CancellationToken ct) =>
