@@ -84,10 +84,12 @@ static class ReproduceCommand
                 e.Cancel = true; // finish the current step, checkpoint and write the report
                 cancel.Cancel();
             };
-            var runner = new ReproduceRunner(Train, MeasureResponses)
+            var runner = new ReproduceRunner(ReproduceTraining.TrainOrResume, (config, result) => ReproduceTraining.MeasureResponses(config, result,
+                (done, total, time) => Console.Write($"\r  measuring layer responses: batch {done}/{total} ({time.TotalSeconds:0} s)" + (done == total ? "\n" : ""))))
             {
                 Progress = p => AnsiConsole.MarkupLine($"[grey][[{p.Index + 1}/{p.Count}]][/] {Markup.Escape(p.Run.Folder)}: {p.State}"),
-                MeasureFinal = (config, result) => MeasureFinal(config, result, options.TrainMeasureImages),
+                MeasureFinal = (config, result) => ReproduceTraining.MeasureFinal(config, result, options.TrainMeasureImages,
+                    (done, total) => Console.Write($"\r  measuring the final training error: batch {done}/{total}" + (done == total ? "\n" : ""))),
                 Observer = new TrainCommand.LineObserver(),
                 Provenance = Provenance.Current,
             };
@@ -100,63 +102,6 @@ static class ReproduceCommand
 
     /// <summary>Names that are analyses at initialisation (no training), dispatched before the trained experiments.</summary>
     static readonly string[] Analyses = [GradientFlow.ExperimentName, ShatteredGradientsAnalysis.Name];
-
-    // A run folder left by an interrupted reproduce continues from its checkpoint.
-    static TrainingResult Train(TrainingConfig config, string runDirectory, ITrainingObserver observer, CancellationToken ct) =>
-        File.Exists(Path.Combine(runDirectory, RunFolder.LatestFile))
-            ? TrainingRun.Resume(runDirectory, observer, ct)
-            : TrainingRun.Run(config, runDirectory, observer, ct);
-
-    // The claims about training error rest on this: the final weights in eval mode on N evenly spaced training images, test view.
-    static RunMeasurement MeasureFinal(TrainingConfig config, TrainingResult result, int images)
-    {
-        var clock = Stopwatch.StartNew();
-        using var checkpoint = Checkpoint.Load(result.LatestCheckpoint);
-        using var model = checkpoint.CreateModel();
-        var data = TrainingData.Open(checkpoint.Config, checkpoint.Normalization);
-        // evenly spaced over the training set: an ImageFolder lists its images class by class, so the first N would be one class
-        var n = Math.Min(images, data.Train.Count);
-        var subset = new Subset(data.Train, [.. Enumerable.Range(0, n).Select(i => (int)((long)i * data.Train.Count / n))]);
-        var loader = new DataLoader(subset, data.TestTransform, new DataLoaderOptions
-        {
-            BatchSize = 500,
-            Shuffle = false,
-            Workers = config.Workers,
-            Normalization = data.Normalization,
-        });
-        var evaluation = Evaluator.Evaluate(model, loader, "final training error",
-            progress: (done, total) => Console.Write($"\r  measuring the final training error: batch {done}/{total}" + (done == total ? "\n" : "")));
-        return new RunMeasurement(evaluation.Top1Error, subset.Count, data.Test.Count, data.ClassNames.Count, clock.Elapsed.TotalSeconds);
-    }
-
-    // Fig. 7 is measured on the test set with the trained (final) weights.
-    static LayerResponseStd MeasureResponses(TrainingConfig config, TrainingResult result)
-    {
-        using var checkpoint = Checkpoint.Load(result.LatestCheckpoint);
-        using var model = checkpoint.CreateModel();
-        var data = TrainingData.Open(checkpoint.Config, checkpoint.Normalization);
-        var loader = new DataLoader(data.Test, data.TestTransform, new DataLoaderOptions
-        {
-            BatchSize = 500,
-            Shuffle = false,
-            Workers = config.Workers,
-            Normalization = data.Normalization,
-        });
-        return LayerResponses.Measure(model, Counted(loader));
-    }
-
-    // The response measurement takes minutes on a CPU: say how far it is.
-    static IEnumerable<TorchSharp.torch.Tensor> Counted(DataLoader loader)
-    {
-        var done = 0;
-        var clock = Stopwatch.StartNew();
-        foreach (var batch in loader.Epoch(0))
-        {
-            using (batch) yield return batch.Images;
-            done++;
-            Console.Write($"\r  measuring layer responses: batch {done}/{loader.BatchesPerEpoch} ({clock.Elapsed.TotalSeconds:0} s)" + (done == loader.BatchesPerEpoch ? "\n" : ""));
-        }
-    }
 
     static void PrintPlan(ExperimentPlan plan, string folder, CostEstimate estimate, bool json)
     {

@@ -113,7 +113,7 @@ public static class PrecisionPolicy
         Dictionary<string, PrecisionProbe> cache = [];
         try
         {
-            if (File.Exists(file)) cache = JsonSerializer.Deserialize<Dictionary<string, PrecisionProbe>>(File.ReadAllText(file)) ?? [];
+            if (File.Exists(file)) cache = JsonSerializer.Deserialize<Dictionary<string, PrecisionProbe>>(File.ReadAllText(file), ArtefactJson.Options) ?? [];
         }
         catch (JsonException)
         {
@@ -125,7 +125,7 @@ public static class PrecisionPolicy
         try
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-            AtomicFile.WriteAllText(file, JsonSerializer.Serialize(cache, new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(file, JsonSerializer.Serialize(cache, ArtefactJson.Indented));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

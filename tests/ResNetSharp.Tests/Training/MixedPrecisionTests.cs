@@ -274,12 +274,4 @@ public sealed class MixedPrecisionTests
         }
         Assert.Contains(Enumerable.Range(0, images.Length), i => !fp32Features[i].SequenceEqual(bf16Features[i]));
     }
-
-    sealed class CancelAt(long iteration, CancellationTokenSource cancel) : ITrainingObserver
-    {
-        public void Stepped(long i, double loss, double learningRate)
-        {
-            if (i + 1 == iteration) cancel.Cancel();
-        }
-    }
 }

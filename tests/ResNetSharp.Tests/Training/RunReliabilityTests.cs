@@ -270,14 +270,6 @@ public sealed class RunReliabilityTests
         Assert.Contains("NaN", e.Message);
     }
 
-    sealed class CancelAt(long iteration, CancellationTokenSource cancel) : ITrainingObserver
-    {
-        public void Stepped(long i, double loss, double learningRate)
-        {
-            if (i + 1 == iteration) cancel.Cancel();
-        }
-    }
-
     sealed class CrashAt(long iteration) : ITrainingObserver
     {
         public void Stepped(long i, double loss, double learningRate)

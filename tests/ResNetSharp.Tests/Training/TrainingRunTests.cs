@@ -125,14 +125,6 @@ public sealed class TrainingRunTests
         Assert.Contains("--resume", e.Message);
     }
 
-    sealed class CancelAt(long iteration, CancellationTokenSource cancel) : ITrainingObserver
-    {
-        public void Stepped(long i, double loss, double learningRate)
-        {
-            if (i + 1 == iteration) cancel.Cancel();
-        }
-    }
-
     sealed class Notes : ITrainingObserver
     {
         public List<string> Messages { get; } = [];
