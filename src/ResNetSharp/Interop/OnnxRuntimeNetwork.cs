@@ -44,7 +44,9 @@ public sealed class OnnxRuntimeNetwork : IInferenceEngine
     Tensor Run(Tensor images, string output)
     {
         if (images.dim() != 4) throw new ArgumentException($"Expected images [N, 3, H, W], got [{string.Join(", ", images.shape)}].");
-        using var plain = images.to(ScalarType.Float32).cpu().contiguous();
+        // a float, contiguous CPU tensor is read where it is; anything else once converted (no intermediate handles left behind)
+        using var converted = Converted(images);
+        var plain = converted ?? images;
         var batch = plain.shape[0];
         var result = empty([batch, output == InferenceGraph.Logits ? Spec.Classes : Spec.FeatureSize], ScalarType.Float32);
         try
@@ -61,6 +63,13 @@ public sealed class OnnxRuntimeNetwork : IInferenceEngine
             result.Dispose();
             throw;
         }
+    }
+
+    static Tensor? Converted(Tensor images)
+    {
+        if (images.dtype == ScalarType.Float32 && images.device_type == TorchSharp.DeviceType.CPU && images.is_contiguous()) return null;
+        using var moved = images.to(ScalarType.Float32, CPU);
+        return moved.contiguous();
     }
 
     // libtorch's CPU memory does not move: its span's address stays valid while the tensor lives

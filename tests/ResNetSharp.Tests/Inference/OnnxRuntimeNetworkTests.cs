@@ -58,6 +58,30 @@ public sealed class OnnxRuntimeNetworkTests
     }
 
     [Fact]
+    public void Should_Read_Double_And_Channels_Last_Batches_As_The_Float_Batch_And_Leave_The_Input_Usable()
+    {
+        manual_seed(22);
+        using var net = Build("cifar-option-a");
+        using var onnx = new OnnxRuntimeNetwork(net);
+        using var x = randn(2, 3, 32, 32);
+        using var expected = onnx.Logits(x);
+
+        // a double batch and a channels-last (non-contiguous in NCHW order) batch are converted, not misread
+        using var asDouble = x.to(ScalarType.Float64);
+        using var fromDouble = onnx.Logits(asDouble);
+        using var nhwc = x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
+        Assert.False(nhwc.is_contiguous());
+        using var fromNhwc = onnx.Logits(nhwc);
+        Assert.True(fromDouble.allclose(expected, rtol: 1e-5, atol: 1e-5));
+        Assert.True(fromNhwc.allclose(expected, rtol: 1e-5, atol: 1e-5));
+
+        // and the caller's tensors stay alive and unchanged (the float batch is read in place, not taken over)
+        using var again = onnx.Logits(x);
+        Assert.Equal(0f, (again - expected).abs().max().item<float>());
+        Assert.Equal(ScalarType.Float64, asDouble.dtype);
+    }
+
+    [Fact]
     public void Should_Classify_Through_Onnx_Runtime_As_Through_Libtorch()
     {
         // Given the same network behind a libtorch classifier and one switched to fp32 (ONNX Runtime on a CPU)
