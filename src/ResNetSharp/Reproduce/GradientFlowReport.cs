@@ -156,15 +156,6 @@ public static class GradientFlowReport
         return (Verdict.Reproduced, $"every slope has the predicted sign, beyond {Verdicts.NoiseMultiple} standard errors");
     }
 
-    static void Claim(StringBuilder md, string claim, (Verdict Verdict, string Reason) check, string evidence)
-    {
-        var verdict = check.Verdict switch
-        {
-            Verdict.Reproduced => "**reproduced**",
-            Verdict.NotReproduced => "**NOT reproduced**",
-            Verdict.Inconclusive => "**inconclusive**",
-            _ => "not checked",
-        };
-        md.AppendLine(C, $"- {claim} — {verdict}: {evidence}; {check.Reason}.");
-    }
+    static void Claim(StringBuilder md, string claim, (Verdict Verdict, string Reason) check, string evidence) =>
+        Verdicts.AppendClaim(md, claim, new ClaimCheck(check.Verdict, check.Reason), evidence);
 }

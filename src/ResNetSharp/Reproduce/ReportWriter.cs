@@ -313,17 +313,8 @@ public static class ReportWriter
         Claim(md, claim, Verdicts.Compare(a, x, b, y, higher, chance), $"{a} {Percent(x)} vs {b} {Percent(y)}");
     }
 
-    static void Claim(StringBuilder md, string claim, ClaimCheck check, string evidence)
-    {
-        var verdict = check.Verdict switch
-        {
-            Verdict.Reproduced => "**reproduced**",
-            Verdict.NotReproduced => "**NOT reproduced**",
-            Verdict.Inconclusive => "**inconclusive**",
-            _ => "not checked (runs missing)",
-        };
-        md.AppendLine(C, $"- {claim} — {verdict}: {evidence}; {check.Reason}.");
-    }
+    static void Claim(StringBuilder md, string claim, ClaimCheck check, string evidence) =>
+        Verdicts.AppendClaim(md, claim, check, evidence, "not checked (runs missing)");
 
     static void RunsTable(StringBuilder md, ReproduceReport report)
     {

@@ -426,15 +426,6 @@ public static class ShatteredGradientsAnalysis
             : new ClaimCheck(Verdict.NotReproduced, string.Create(C, $"the prediction {predicted:0.###} is {z:0.0} standard errors from the fit ({f / predicted:0.##}× it)"));
     }
 
-    static void Claim(StringBuilder md, string claim, ClaimCheck check, string evidence)
-    {
-        var verdict = check.Verdict switch
-        {
-            Verdict.Reproduced => "**reproduced**",
-            Verdict.NotReproduced => "**NOT reproduced**",
-            Verdict.Inconclusive => "**inconclusive**",
-            _ => "not checked",
-        };
-        md.AppendLine(C, $"- {claim} — {verdict}: {evidence}; {check.Reason}.");
-    }
+    static void Claim(StringBuilder md, string claim, ClaimCheck check, string evidence) =>
+        Verdicts.AppendClaim(md, claim, check, evidence);
 }

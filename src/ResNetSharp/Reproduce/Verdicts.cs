@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Text;
+
 namespace ResNetSharp.Reproduce;
 
 /// <summary>What checking a claim of the paper on our numbers concluded.</summary>
@@ -58,6 +61,21 @@ public static class Verdicts
 {
     /// <summary>A difference must be at least this many combined standard errors to decide a claim (about 95% two-sided).</summary>
     public const double NoiseMultiple = 2.0;
+
+    /// <summary>One claim as a line of a report: "- claim — **verdict**: evidence; reason." (the same in every report).</summary>
+    public static void AppendClaim(StringBuilder md, string claim, ClaimCheck check, string evidence, string notChecked = "not checked")
+    {
+        ArgumentNullException.ThrowIfNull(md);
+        ArgumentNullException.ThrowIfNull(check);
+        var verdict = check.Verdict switch
+        {
+            Verdict.Reproduced => "**reproduced**",
+            Verdict.NotReproduced => "**NOT reproduced**",
+            Verdict.Inconclusive => "**inconclusive**",
+            _ => notChecked,
+        };
+        md.AppendLine(CultureInfo.InvariantCulture, $"- {claim} — {verdict}: {evidence}; {check.Reason}.");
+    }
 
     /// <summary>
     /// Checks "<paramref name="a"/> is higher than <paramref name="b"/>" (or lower, when <paramref name="aHigher"/> is
