@@ -105,34 +105,32 @@ public sealed class Checkpoint : IDisposable
     /// </summary>
     public static void SaveImported(string path, ResNet model, IReadOnlyList<string> classNames, Normalization normalization, ImportedModel imported)
     {
-        var metadata = new Dictionary<string, string>
-        {
-            ["format"] = Format,
-            ["imported"] = JsonSerializer.Serialize(imported, Json),
-            ["spec"] = JsonSerializer.Serialize(model.Spec, Json),
-            ["classes"] = JsonSerializer.Serialize(classNames, Json),
-            ["normalization"] = JsonSerializer.Serialize(normalization, Json),
-        };
-        TensorFile.Write(path, [.. model.state_dict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value))], metadata);
+        TensorFile.Write(path, ModelTensors(model), Metadata("imported", JsonSerializer.Serialize(imported, Json), model, classNames, normalization));
     }
+
+    static List<KeyValuePair<string, Tensor>> ModelTensors(ResNet model) =>
+        [.. model.state_dict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value))];
+
+    // what every checkpoint describes, with the entry that says where its weights came from (a training config or an import)
+    static Dictionary<string, string> Metadata(string originKey, string origin, ResNet model, IReadOnlyList<string> classNames, Normalization normalization) => new()
+    {
+        ["format"] = Format,
+        [originKey] = origin,
+        ["spec"] = JsonSerializer.Serialize(model.Spec, Json),
+        ["classes"] = JsonSerializer.Serialize(classNames, Json),
+        ["normalization"] = JsonSerializer.Serialize(normalization, Json),
+    };
 
     /// <summary>Writes a checkpoint atomically (temporary file, then rename).</summary>
     public static void Save(string path, ResNet model, Sgd? optimizer, TrainingConfig config, IReadOnlyList<string> classNames,
         Normalization normalization, TrainingProgress progress)
     {
-        var tensors = model.state_dict().Select(p => KeyValuePair.Create("model." + p.Key, p.Value)).ToList();
+        var tensors = ModelTensors(model);
         if (optimizer is not null) tensors.AddRange(optimizer.State.Select(p => KeyValuePair.Create("optimizer.momentum." + p.Key, p.Value)));
         using var rng = random.get_rng_state();
         tensors.Add(KeyValuePair.Create("rng.torch", rng));
-        var metadata = new Dictionary<string, string>
-        {
-            ["format"] = Format,
-            ["config"] = JsonSerializer.Serialize(config, Json),
-            ["spec"] = JsonSerializer.Serialize(model.Spec, Json),
-            ["classes"] = JsonSerializer.Serialize(classNames, Json),
-            ["normalization"] = JsonSerializer.Serialize(normalization, Json),
-            ["progress"] = JsonSerializer.Serialize(progress, Json),
-        };
+        var metadata = Metadata("config", JsonSerializer.Serialize(config, Json), model, classNames, normalization);
+        metadata["progress"] = JsonSerializer.Serialize(progress, Json);
         TensorFile.Write(path, tensors, metadata);
     }
 
