@@ -52,6 +52,12 @@ public sealed record BenchmarkOptions
     /// <summary>Times each figure is measured; min and median are reported.</summary>
     public int Repeat { get; init; } = 3;
 
+    /// <summary>
+    /// Least time one sample of a training or inference figure runs for (whole steps or batches, at least one): short
+    /// samples are mostly noise at batch 1.
+    /// </summary>
+    public double SampleSeconds { get; init; } = 0.5;
+
     /// <summary>Which parts to run.</summary>
     public BenchmarkSections Sections { get; init; } = BenchmarkSections.All;
 
@@ -136,18 +142,22 @@ public static class PerformanceBenchmark
                      }.Where(n => options.Networks?.Contains(n.Item1) ?? true))
             {
                 var spec = ModelZoo.Get(name);
-                var ours = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast), steps, out var note);
-                Add(new("training", $"{name} b{batch} {size}px ours fp32", "img/s", ours, note));
+                using var oursLoop = new StepLoop(spec, batch, size, plain: false, options.ChannelsLast);
+                using var bf16Loop = new StepLoop(spec, batch, size, plain: false, options.ChannelsLast, Precision.Bf16);
+                using var plainLoop = new StepLoop(spec, batch, size, plain: true, channelsLast: false);
+                // one sample of each in turn, so that load from elsewhere falls on all three alike
+                var rates = Race(options, 2 * options.SampleSeconds,
+                    new("ours", oursLoop.Step, batch), new("bf16", bf16Loop.Step, batch, Once: !native), new("plain", plainLoop.Step, batch));
+                var (ours, bf16, plain) = (rates["ours"], rates["bf16"], rates["plain"]);
+                Add(new("training", $"{name} b{batch} {size}px ours fp32", "img/s", ours, oursLoop.Note));
                 if (name == "resnet20") resnet20Rate = Median(ours);
                 if (name == "resnet18") resnet18Rate = Median(ours);
                 var flops = NetworkCost.Of(spec, size).MultiplyAdds * 2.0 * 3; // forward + two backward products per multiply-add
                 Add(new("training", $"{name} achieved", "GFLOPS", ours.Select(r => r * flops / 1e9).ToArray(),
                     peak is { } p ? $"{Median(ours) * flops / 1e9 / p:P0} of measured matmul peak" : ""));
-                var bf16 = Repeat(options, new StepLoop(spec, batch, size, plain: false, options.ChannelsLast, Precision.Bf16), native ? steps : 1, out var bf16StepNote);
-                Add(new("training", $"{name} b{batch} {size}px ours bf16", "img/s", bf16, native ? bf16StepNote + ", fp32 master weights" : NotNative));
+                Add(new("training", $"{name} b{batch} {size}px ours bf16", "img/s", bf16, native ? bf16Loop.Note + ", fp32 master weights" : NotNative));
                 Add(Ratio("training", $"{name} bf16 / fp32", bf16, ours));
-                var plain = Repeat(options, new StepLoop(spec, batch, size, plain: true, channelsLast: false), steps, out _);
-                Add(new("training", $"{name} b{batch} {size}px plain TorchSharp", "img/s", plain, "NCHW, torch.optim.SGD"));
+                Add(new("training", $"{name} b{batch} {size}px plain TorchSharp", "img/s", plain, plainLoop.Note));
                 Add(Ratio("training", $"{name} ours fp32 / plain", ours, plain));
             }
         }
@@ -180,8 +190,8 @@ public static class PerformanceBenchmark
             var imagenet = runs.Select(r => r.ImageNetImagesPerSecond).ToArray();
             Add(new("data", "CIFAR loader b128 (pad, crop, flip, mean)", "img/s", loader, workers));
             Add(new("data", "ImageNet-style loader b32 (JPEG decode, scale aug, crop 224, flip, lighting)", "img/s", imagenet, workers + ", " + runs[0].ImageNetSource));
-            resnet20Rate ??= Median(Repeat(options, new StepLoop(ModelZoo.Get("resnet20"), options.CifarBatch, 32, false, options.ChannelsLast), 3, out _));
-            resnet18Rate ??= Median(Repeat(options, new StepLoop(ModelZoo.Get("resnet18"), options.ImageNetBatch, 224, false, options.ChannelsLast), 2, out _));
+            resnet20Rate ??= TrainingRate(options, "resnet20", options.CifarBatch, 32);
+            resnet18Rate ??= TrainingRate(options, "resnet18", options.ImageNetBatch, 224);
             Add(new("data", "CIFAR loader / resnet20 training", "ratio", loader.Select(l => l / resnet20Rate.Value).ToArray(), "above 1: the loader keeps up"));
             Add(new("data", "ImageNet-style loader / resnet18 training", "ratio", imagenet.Select(l => l / resnet18Rate.Value).ToArray(), "above 1: the loader keeps up"));
         }
@@ -199,20 +209,43 @@ public static class PerformanceBenchmark
 
     static T[] Repeat<T>(BenchmarkOptions options, Func<T> measure) => Enumerable.Range(0, options.Repeat).Select(_ => measure()).ToArray();
 
-    static double[] Repeat(BenchmarkOptions options, StepLoop loop, int steps, out string note)
+    /// <summary>One thing to time: a call that processes <paramref name="Images"/> images; <paramref name="Once"/> takes one sample only (emulated bf16 is slow).</summary>
+    sealed record Contender(string Key, Action Run, int Images, bool Once = false);
+
+    /// <summary>
+    /// Images per second of each contender: two warm-up calls each (oneDNN primitive creation, allocator growth), then
+    /// <see cref="BenchmarkOptions.Repeat"/> rounds in which each in turn runs whole calls for at least
+    /// <paramref name="seconds"/>. Interleaving makes the per-round ratios fair when the machine's load drifts.
+    /// </summary>
+    static Dictionary<string, double[]> Race(BenchmarkOptions options, double seconds, params Contender[] contenders)
     {
-        using (loop)
+        foreach (var c in contenders)
         {
-            loop.Step(); // warm-up: oneDNN primitive creation, allocator growth
-            loop.Step();
-            note = loop.Note;
-            return Repeat(options, () =>
-            {
-                var clock = Stopwatch.StartNew();
-                for (var i = 0; i < steps; i++) loop.Step();
-                return steps * loop.Batch / clock.Elapsed.TotalSeconds;
-            });
+            c.Run();
+            c.Run();
         }
+        var rates = contenders.ToDictionary(c => c.Key, _ => new List<double>());
+        for (var round = 0; round < options.Repeat; round++)
+        {
+            foreach (var c in contenders.Where(c => round == 0 || !c.Once))
+            {
+                var calls = 0;
+                var clock = Stopwatch.StartNew();
+                do
+                {
+                    c.Run();
+                    calls++;
+                } while (clock.Elapsed.TotalSeconds < seconds);
+                rates[c.Key].Add(calls * c.Images / clock.Elapsed.TotalSeconds);
+            }
+        }
+        return rates.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
+
+    static double TrainingRate(BenchmarkOptions options, string name, int batch, int size)
+    {
+        using var loop = new StepLoop(ModelZoo.Get(name), batch, size, false, options.ChannelsLast);
+        return Median(Race(options, 2 * options.SampleSeconds, new Contender("ours", loop.Step, batch))["ours"]);
     }
 
     static double MatmulGflops(int n, ScalarType type, int reps)
@@ -245,9 +278,10 @@ public static class PerformanceBenchmark
     }
 
     /// <summary>
-    /// Inference img/s of one network at one batch: libtorch fp32 and bf16 (eval mode, channels-last where verified, as
-    /// predict --precision bf16 runs it), ours in fp32 (<see cref="OnnxRuntimeNetwork"/>, tensor copies included) and,
-    /// when a runner is given, a plain ONNX Runtime session on the same exported graph.
+    /// Inference img/s of one network at one batch, measured in turn: ours in fp32 (<see cref="OnnxRuntimeNetwork"/>,
+    /// libtorch tensors in and out, as predict, eval and the classifier run it), when a runner is given a plain ONNX
+    /// Runtime session on the same exported graph, and libtorch fp32 and bf16 (eval mode, channels-last where verified,
+    /// as predict --precision bf16 runs it).
     /// </summary>
     static Dictionary<string, double[]> InferenceRates(BenchmarkOptions options, string name, int size, int batch, out string layout)
     {
@@ -256,37 +290,35 @@ public static class PerformanceBenchmark
         using var net = ModelZoo.Create(name);
         net.eval();
         var x = randn(batch, 3, size, size);
-        var reps = Math.Max(1, 64 / batch / (size > 64 ? 8 : 1));
-        double Rate(Action run)
-        {
-            run();
-            var clock = Stopwatch.StartNew();
-            for (var i = 0; i < reps; i++) run();
-            return reps * batch / clock.Elapsed.TotalSeconds;
-        }
-        var rates = new Dictionary<string, double[]>();
-        using (var ours = new OnnxRuntimeNetwork(net))
-            rates["ours"] = Repeat(options, () => Rate(() => ours.Logits(x).Dispose()));
+        using var ours = new OnnxRuntimeNetwork(net);
+        IDisposable? session = null;
+        Action? plainRun = null;
         if (options.Onnx is { } runner)
+            session = runner.Prepare(OnnxExport.ToBytes(net, new OnnxExportOptions { FoldBatchNorm = true }), batch, size, out plainRun);
+        using (session)
         {
-            var bytes = OnnxExport.ToBytes(net, new OnnxExportOptions { FoldBatchNorm = true });
-            using var session = runner.Prepare(bytes, batch, size, out var run);
-            rates["onnx"] = Repeat(options, () => Rate(run));
-        }
-        var channelsLast = options.ChannelsLast && Models.ChannelsLast.TryApply(net, size, CPU).Switched;
-        layout = channelsLast ? "channels-last" : "plain layout";
-        var input = channelsLast ? Models.ChannelsLast.Of(x) : x;
-        foreach (var precision in new[] { Precision.Fp32, Precision.Bf16 })
-        {
-            net.Precision = precision;
-            var slow = precision == Precision.Bf16 && !CpuFeatures.Current.NativeBf16;
-            rates[PrecisionPolicy.Name(precision)] = Enumerable.Range(0, slow ? 1 : options.Repeat).Select(_ => Rate(() =>
+            // libtorch runs a copy of the network: the bf16 precision and layout switches must not touch what ours exported
+            using var torchNet = ModelZoo.Create(name);
+            torchNet.load_state_dict(net.state_dict());
+            torchNet.eval();
+            var channelsLast = options.ChannelsLast && Models.ChannelsLast.TryApply(torchNet, size, CPU).Switched;
+            layout = channelsLast ? "channels-last" : "plain layout";
+            var input = channelsLast ? Models.ChannelsLast.Of(x) : x;
+            Action Libtorch(Precision precision) => () =>
             {
                 using var noGrad = no_grad();
-                net.call(input).Dispose();
-            })).ToArray();
+                torchNet.Precision = precision;
+                torchNet.call(input).Dispose();
+            };
+            var contenders = new List<Contender>
+            {
+                new("ours", () => ours.Logits(x).Dispose(), batch),
+                new("fp32", Libtorch(Precision.Fp32), batch),
+                new("bf16", Libtorch(Precision.Bf16), batch, Once: !CpuFeatures.Current.NativeBf16),
+            };
+            if (plainRun is not null) contenders.Insert(1, new("onnx", plainRun, batch));
+            return Race(options, options.SampleSeconds, [.. contenders]);
         }
-        return rates;
     }
 
     /// <summary>Training steps on one random batch: ours (our network setup, <see cref="Sgd"/>) or a plain TorchSharp loop.</summary>
@@ -321,7 +353,7 @@ public static class PerformanceBenchmark
             {
                 var (ok, error) = Models.ChannelsLast.TryApply(model, size, CPU);
                 switched = ok;
-                Note = ok ? "channels-last" : $"plain layout (channels-last rejected: {(double.IsNaN(error) ? "not supported for this network" : $"error {error:G3}")})";
+                Note = ok ? "channels-last" : $"plain layout (channels-last rejected: {(double.IsNaN(error) ? "an earlier check stopped its process" : $"error {error:G3}")})";
             }
             if (switched)
             {

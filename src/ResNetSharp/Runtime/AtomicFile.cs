@@ -78,7 +78,8 @@ public static class AtomicFile
         return removed;
     }
 
-    static bool IsRunning(int pid)
+    /// <summary>Whether a process with this id runs now.</summary>
+    internal static bool IsRunning(int pid)
     {
         try
         {

@@ -152,7 +152,7 @@ public static class TrainingRun
             channelsLast = switched;
             if (!switched)
                 observer.Note(double.IsNaN(error)
-                    ? $"channels-last is not used for bottleneck networks ({spec.Name}); training in the plain layout"
+                    ? $"{ChannelsLast.CrashNote(model, data.TrainTransform.Height, device)}; training in the plain layout"
                     : $"channels-last disagrees with the plain layout for {spec.Name} (relative error {error:G3}); training in the plain layout");
         }
         var precision = PrecisionPolicy.For(config.Precision, spec, training: true, config.BatchSize, data.TrainTransform.Height, channelsLast, device);
