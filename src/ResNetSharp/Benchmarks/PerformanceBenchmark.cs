@@ -124,13 +124,20 @@ public static class PerformanceBenchmark
         var bf16Note = native ? "native bf16" : NotNative;
         if (options.Sections.HasFlag(BenchmarkSections.Peak))
         {
-            var fp32 = Repeat(options, () => MatmulGflops(1024, ScalarType.Float32, 4));
+            var fp32 = Repeat(options, () => MatmulGflops(1024, ScalarType.Float32, options.SampleSeconds));
             Add(new("peak", "matmul 1024 fp32", "GFLOPS", fp32));
-            peak = Median(fp32);
-            Add(new("peak", "matmul 2048 fp32", "GFLOPS", Repeat(options, () => MatmulGflops(2048, ScalarType.Float32, 1))));
+            Add(new("peak", "matmul 2048 fp32", "GFLOPS", Repeat(options, () => MatmulGflops(2048, ScalarType.Float32, options.SampleSeconds))));
             // bf16 needs large products to show: 256 was too small to tell on an AVX-512-BF16 Xeon
-            Add(new("peak", "matmul 1024 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(1024, ScalarType.BFloat16, native ? 4 : 1)), bf16Note));
-            Add(new("peak", "matmul 2048 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(2048, ScalarType.BFloat16, 1)), bf16Note));
+            Add(new("peak", "matmul 1024 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(1024, ScalarType.BFloat16, options.SampleSeconds)), bf16Note));
+            Add(new("peak", "matmul 2048 bf16", "GFLOPS", Repeat(options, () => MatmulGflops(2048, ScalarType.BFloat16, options.SampleSeconds)), bf16Note));
+            // the networks' own kind of product: oneDNN's convolutions can beat libtorch's fp32 matmul by 2x, so they are
+            // the ceiling a bf16 / fp32 ratio of a whole network can be compared with
+            var convFp32 = Repeat(options, () => ConvGflops(ScalarType.Float32, options.SampleSeconds));
+            var convBf16 = Repeat(options, () => ConvGflops(ScalarType.BFloat16, options.SampleSeconds));
+            Add(new("peak", $"{ConvShape} fp32", "GFLOPS", convFp32, "channels-last, forward"));
+            Add(new("peak", $"{ConvShape} bf16", "GFLOPS", convBf16, native ? "channels-last, forward, native bf16" : NotNative));
+            Add(Ratio("peak", $"{ConvShape} bf16 / fp32", convBf16, convFp32));
+            peak = Math.Max(Median(fp32), Median(convFp32));
         }
         double? resnet20Rate = null, resnet18Rate = null;
         if (options.Sections.HasFlag(BenchmarkSections.Training))
@@ -154,7 +161,7 @@ public static class PerformanceBenchmark
                 if (name == "resnet18") resnet18Rate = Median(ours);
                 var flops = NetworkCost.Of(spec, size).MultiplyAdds * 2.0 * 3; // forward + two backward products per multiply-add
                 Add(new("training", $"{name} achieved", "GFLOPS", ours.Select(r => r * flops / 1e9).ToArray(),
-                    peak is { } p ? $"{Median(ours) * flops / 1e9 / p:P0} of measured matmul peak" : ""));
+                    peak is { } p ? $"{Median(ours) * flops / 1e9 / p:P0} of the measured fp32 peak (matmul or convolution)" : ""));
                 Add(new("training", $"{name} b{batch} {size}px ours bf16", "img/s", bf16, native ? bf16Loop.Note + ", fp32 master weights" : NotNative));
                 Add(Ratio("training", $"{name} bf16 / fp32", bf16, ours));
                 Add(new("training", $"{name} b{batch} {size}px plain TorchSharp", "img/s", plain, plainLoop.Note));
@@ -227,17 +234,11 @@ public static class PerformanceBenchmark
         var rates = contenders.ToDictionary(c => c.Key, _ => new List<double>());
         for (var round = 0; round < options.Repeat; round++)
         {
-            foreach (var c in contenders.Where(c => round == 0 || !c.Once))
-            {
-                var calls = 0;
-                var clock = Stopwatch.StartNew();
-                do
-                {
-                    c.Run();
-                    calls++;
-                } while (clock.Elapsed.TotalSeconds < seconds);
-                rates[c.Key].Add(calls * c.Images / clock.Elapsed.TotalSeconds);
-            }
+            // each round starts with the next contender, so none always follows the same one (OpenMP threads of a
+            // libtorch contender still spinning, say)
+            var order = contenders.Skip(round % contenders.Length).Concat(contenders.Take(round % contenders.Length));
+            foreach (var c in order.Where(c => round == 0 || !c.Once))
+                rates[c.Key].Add(c.Images * Calls(c.Run, seconds));
         }
         return rates.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
     }
@@ -248,15 +249,40 @@ public static class PerformanceBenchmark
         return Median(Race(options, 2 * options.SampleSeconds, new Contender("ours", loop.Step, batch))["ours"]);
     }
 
-    static double MatmulGflops(int n, ScalarType type, int reps)
+    static double MatmulGflops(int n, ScalarType type, double seconds)
     {
         using var scope = NewDisposeScope();
         var a = randn(n, n).to(type);
         var b = randn(n, n).to(type);
-        a.matmul(b);
+        a.matmul(b).Dispose();
+        return 2.0 * n * n * n * Calls(() => a.matmul(b).Dispose(), seconds) / 1e9;
+    }
+
+    const string ConvShape = "conv 3x3 128->128 28px b16";
+
+    /// <summary>GFLOPS of one convolution of ResNet-18's second stage in channels-last, in fp32 or bf16.</summary>
+    static double ConvGflops(ScalarType type, double seconds)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = Models.ChannelsLast.Of(randn(16, 128, 28, 28)).to(type);
+        var w = Models.ChannelsLast.Of(randn(128, 128, 3, 3)).to(type);
+        void Run() => nn.functional.conv2d(x, w, padding: [1, 1]).Dispose();
+        Run();
+        return 2.0 * 16 * 128 * 128 * 9 * 28 * 28 * Calls(Run, seconds) / 1e9;
+    }
+
+    /// <summary>Calls per second of <paramref name="run"/>, over whole calls lasting at least <paramref name="seconds"/>.</summary>
+    static double Calls(Action run, double seconds)
+    {
+        var calls = 0;
         var clock = Stopwatch.StartNew();
-        for (var i = 0; i < reps; i++) a.matmul(b).Dispose();
-        return 2.0 * n * n * n * reps / clock.Elapsed.TotalSeconds / 1e9;
+        do
+        {
+            run();
+            calls++;
+        } while (clock.Elapsed.TotalSeconds < seconds);
+        return calls / clock.Elapsed.TotalSeconds;
     }
 
     static double RssGrowth(BenchmarkOptions options)
