@@ -1,6 +1,6 @@
 using ResNetSharp.Models;
-using TorchSharp;
 using ResNetSharp.Training;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace ResNetSharp.Tests.Training;
