@@ -323,18 +323,15 @@ public static class PerformanceBenchmark
             session = runner.Prepare(OnnxExport.ToBytes(net, new OnnxExportOptions { FoldBatchNorm = true }), batch, size, out plainRun);
         using (session)
         {
-            // libtorch runs a copy of the network: the bf16 precision and layout switches must not touch what ours exported
-            using var torchNet = ModelZoo.Create(name);
-            torchNet.load_state_dict(net.state_dict());
-            torchNet.eval();
-            var channelsLast = options.ChannelsLast && Models.ChannelsLast.TryApply(torchNet, size, CPU).Switched;
+            // ours and the plain session hold their own exported weights: libtorch can now switch the network's layout
+            var channelsLast = options.ChannelsLast && Models.ChannelsLast.TryApply(net, size, CPU).Switched;
             layout = channelsLast ? "channels-last" : "plain layout";
             var input = channelsLast ? Models.ChannelsLast.Of(x) : x;
             Action Libtorch(Precision precision) => () =>
             {
                 using var noGrad = no_grad();
-                torchNet.Precision = precision;
-                torchNet.call(input).Dispose();
+                net.Precision = precision;
+                net.call(input).Dispose();
             };
             var contenders = new List<Contender>
             {
@@ -356,13 +353,11 @@ public static class PerformanceBenchmark
         readonly optim.Optimizer? plainSgd;
         readonly bool plain;
 
-        public int Batch { get; }
         public string Note { get; } = "";
 
         public StepLoop(NetworkSpec spec, int batch, int size, bool plain, bool channelsLast, Precision precision = Precision.Fp32)
         {
             this.plain = plain;
-            Batch = batch;
             manual_seed(1);
             model = new ResNet(spec);
             model.train();

@@ -48,8 +48,8 @@ public static class ChannelsLast
     /// random batch at <paramref name="inputSize"/> agree with the plain layout within <paramref name="tolerance"/>
     /// (‖fast − plain‖ / ‖plain‖ per tensor); otherwise leaves it plain. A norm, not the largest element: where a ReLU's
     /// input is within rounding of zero the two layouts may take different sides of it, which moves single elements
-    /// upstream by up to 1e-3 of the largest and the norm by about 3e-4; a wrong kernel moves a whole tensor. Returns whether it switched and the largest
-    /// error seen, NaN when the check is not run because it stopped an earlier process (see <see cref="CrashMarkers"/>).
+    /// upstream by up to 1e-3 of the largest and the norm by about 3e-4; a wrong kernel moves a whole tensor. Returns
+    /// whether it switched and the largest error seen, NaN when the check is not run because it stopped an earlier process (see <see cref="CrashMarkers"/>).
     /// The check runs in eval mode: running statistics make it well conditioned (a freshly initialised ResNet-50 in
     /// training mode moves its gradients by 10-30% between fp32 and float64 in either layout), and convolutions run
     /// the same kernels in both modes.
@@ -63,7 +63,7 @@ public static class ChannelsLast
         var folder = markerFolder ?? CrashMarkers;
         var key = Key(model, inputSize, device);
         if (EarlierCrash(folder, key) is not null) return (false, double.NaN);
-        var marker = Mark(MarkerFile(folder, model, inputSize, device, Environment.ProcessId), key);
+        var marker = Mark(MarkerPath(folder, key, Environment.ProcessId.ToString()), key);
         var wasTraining = model.training;
         model.eval();
         try
@@ -83,7 +83,8 @@ public static class ChannelsLast
         finally
         {
             model.train(wasTraining);
-            if (marker is not null) TryDelete(marker);
+            // a marker left by a failed delete is ignored while this process runs, and later names a crash that was not one
+            if (marker is not null) AtomicFile.TryDelete(marker);
         }
     }
 
@@ -98,7 +99,7 @@ public static class ChannelsLast
     {
         if (!Directory.Exists(folder)) return null;
         var prefix = Hash(key) + ".";
-        foreach (var file in Directory.EnumerateFiles(folder, prefix + "*.running"))
+        foreach (var file in Directory.EnumerateFiles(folder, Path.GetFileName(MarkerPath(folder, key, "*"))))
         {
             var pid = Path.GetFileName(file)[prefix.Length..^".running".Length];
             if (int.TryParse(pid, out var id) && id != Environment.ProcessId && !AtomicFile.IsRunning(id)) return file;
@@ -119,7 +120,9 @@ public static class ChannelsLast
 
     /// <summary>The marker of a check of <paramref name="model"/> by process <paramref name="pid"/> in <paramref name="folder"/>.</summary>
     internal static string MarkerFile(string folder, ResNet model, int inputSize, Device device, int pid) =>
-        Path.Combine(folder, $"{Hash(Key(model, inputSize, device))}.{pid}.running");
+        MarkerPath(folder, Key(model, inputSize, device), pid.ToString());
+
+    static string MarkerPath(string folder, string key, string pid) => Path.Combine(folder, $"{Hash(key)}.{pid}.running");
 
     static string Key(ResNet model, int inputSize, Device device) =>
         $"{CpuFeatures.Current.Model} | libtorch {__version__} | {model.Spec.Name} {model.Spec.Block} {inputSize}px {device.type}";
@@ -135,18 +138,6 @@ public static class ChannelsLast
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null; // an unwritable cache only loses the crash guard
-        }
-    }
-
-    static void TryDelete(string file)
-    {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // a marker of a finished check is ignored while this process runs, and then names a crash that was not one
         }
     }
 

@@ -104,7 +104,8 @@ public static class AtomicFile
         $"The disk holding {Path.GetDirectoryName(path)} is full: {Path.GetFileName(path)} was not written and its previous copy is intact. " +
         "Free space there, then continue (resnet train --resume <run folder>).", e);
 
-    static bool TryDelete(string path)
+    /// <summary>Deletes <paramref name="path"/> if it can; false when an I/O or permission error stops it.</summary>
+    internal static bool TryDelete(string path)
     {
         try
         {
