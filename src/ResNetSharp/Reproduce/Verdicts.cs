@@ -102,6 +102,23 @@ public static class Verdicts
     }
 
     /// <summary>
+    /// Checks "<paramref name="name"/> fails to converge" (the paper's words for the dropout shortcut) on its final
+    /// training error: reproduced when that error never left <paramref name="chance"/>, not reproduced when it is clearly
+    /// below it. A comparison with a run at chance is inconclusive by <see cref="Compare"/>'s rule, so a claim that a run
+    /// does not train at all needs this check of its own.
+    /// </summary>
+    public static ClaimCheck FailsToConverge(string name, Estimate? train, double? chance)
+    {
+        if (train is null) return new ClaimCheck(Verdict.NotChecked, $"{name} has no finished run");
+        if (chance is not { } c) return new ClaimCheck(Verdict.Inconclusive, "the number of classes, and so chance, is not known");
+        var at = string.Create(CultureInfo.InvariantCulture, $"{c * 100:0.#}% error");
+        return train.AtChance(c)
+            ? new ClaimCheck(Verdict.Reproduced, $"{name}'s training error never left chance ({at})")
+            : new ClaimCheck(Verdict.NotReproduced, string.Create(CultureInfo.InvariantCulture,
+                $"{name}'s training error is {(c - train.Value) / train.StandardError:0.0} standard errors below chance ({at}): it trained"));
+    }
+
+    /// <summary>
     /// Checks a chain "each is lower than the one before" pair by pair: not reproduced when any pair clearly goes the
     /// wrong way, inconclusive when none does but some pair cannot decide, reproduced when every pair holds clearly.
     /// </summary>

@@ -63,6 +63,21 @@ public sealed class VerdictsTests
     }
 
     [Fact]
+    public void Should_Call_A_Failure_To_Converge_Reproduced_Only_At_Chance()
+    {
+        // Given chance at 90%: a run at 89.9% has not left it, one at 85% on 10,000 images is 14 standard errors below it
+        var stuck = Verdicts.FailsToConverge("dropout", Estimate.OfErrors([0.899], 10_000), chance: 0.9);
+        var trained = Verdicts.FailsToConverge("dropout", Estimate.OfErrors([0.85], 10_000), chance: 0.9);
+
+        Assert.Equal(Verdict.Reproduced, stuck.Verdict);
+        Assert.Equal("dropout's training error never left chance (90% error)", stuck.Reason);
+        Assert.Equal(Verdict.NotReproduced, trained.Verdict);
+        Assert.Equal("dropout's training error is 14.0 standard errors below chance (90% error): it trained", trained.Reason);
+        Assert.Equal(Verdict.NotChecked, Verdicts.FailsToConverge("dropout", null, 0.9).Verdict);
+        Assert.Equal(Verdict.Inconclusive, Verdicts.FailsToConverge("dropout", Estimate.OfErrors([0.899], 10_000), chance: null).Verdict);
+    }
+
+    [Fact]
     public void Should_Not_Check_A_Claim_Without_Its_Runs()
     {
         Assert.Equal(Verdict.NotChecked, Verdicts.Compare("a", null, "b", Estimate.OfErrors([0.1], 100), aHigher: true, chance: null).Verdict);
