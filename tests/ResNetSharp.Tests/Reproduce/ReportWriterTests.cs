@@ -100,6 +100,7 @@ public sealed class ReportWriterTests
         Assert.Equal("dropout 0.5: fails to converge", Row(md, "resnet110-dropout-shortcut")[5]);
         Assert.Contains("The identity beats constant scaling 0.5. — **reproduced**", md);
         Assert.Contains("The identity beats 1x1 conv shortcuts. — **NOT reproduced**", md);
+        Assert.Contains("The identity beats a dropout shortcut. — **reproduced**", md);
         Assert.Contains("A dropout shortcut fails to converge (its training error stays at chance). — **NOT reproduced**", md);
         Assert.Contains("resnet110-dropout-shortcut's training error is", md);
     }
@@ -121,6 +122,7 @@ public sealed class ReportWriterTests
         // stays inconclusive (the rule of issue 20)
         Assert.Contains("A dropout shortcut fails to converge (its training error stays at chance). — **reproduced**: final training error resnet110-dropout-shortcut 89.90% ± 0.30 vs resnet110 10.00% ± 0.30; resnet110-dropout-shortcut's training error never left chance (90% error).", md);
         Assert.Contains("The identity beats constant scaling 0.5. — **inconclusive**", md);
+        Assert.Contains("The identity beats a dropout shortcut. — **inconclusive**", md);
         Assert.Contains("resnet110-scale0.5 never left chance", md);
     }
 
